@@ -13,12 +13,12 @@ SELECT * FROM api_keys WHERE org_id = @org_id AND id = @id;
 SELECT * FROM api_keys WHERE prefix = @prefix;
 
 -- name: RevokeAPIKey :one
-UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now)
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, sqlc.arg(now)::timestamptz)
 WHERE org_id = @org_id AND id = @id
 RETURNING *;
 
 -- name: RegenerateAPIKey :one
-UPDATE api_keys SET prefix = @prefix, secret_hash = @secret_hash, regenerated_at = @now
+UPDATE api_keys SET prefix = @prefix, secret_hash = @secret_hash, regenerated_at = sqlc.arg(now)::timestamptz
 WHERE org_id = @org_id AND id = @id AND revoked_at IS NULL
 RETURNING *;
 

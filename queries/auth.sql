@@ -42,15 +42,15 @@ RETURNING *;
 
 -- name: UseRefreshToken :one
 -- Marks a live token used, atomically: of two concurrent refreshes one wins.
-UPDATE refresh_tokens SET used_at = @now
-WHERE token_hash = @token_hash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @now
+UPDATE refresh_tokens SET used_at = sqlc.arg(now)::timestamptz
+WHERE token_hash = @token_hash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz
 RETURNING *;
 
 -- name: GetRefreshTokenByHash :one
 SELECT * FROM refresh_tokens WHERE token_hash = @token_hash;
 
 -- name: RevokeRefreshFamily :exec
-UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, @now) WHERE family_id = @family_id;
+UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, sqlc.arg(now)::timestamptz) WHERE family_id = @family_id;
 
 -- name: RevokeUserRefreshTokensInOrg :exec
 -- Sessions of a removed member that had the org active lose it at the next refresh.
@@ -64,7 +64,7 @@ WHERE family_id = @family_id AND user_id = @user_id AND used_at IS NULL AND revo
 -- name: GetLiveSessionUser :one
 -- The user behind a live refresh token (the dashboard's session cookie).
 SELECT u.* FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id
-WHERE rt.token_hash = @token_hash AND rt.revoked_at IS NULL AND rt.used_at IS NULL AND rt.expires_at > @now;
+WHERE rt.token_hash = @token_hash AND rt.revoked_at IS NULL AND rt.used_at IS NULL AND rt.expires_at > sqlc.arg(now)::timestamptz;
 
 -- name: DeleteExpiredRefreshTokens :execrows
 DELETE FROM refresh_tokens WHERE expires_at < @before;
@@ -74,8 +74,12 @@ INSERT INTO sso_login_states (state_hash, provider, nonce, code_verifier, redire
 VALUES (@state_hash, @provider, @nonce, @code_verifier, @redirect, @expires_at);
 
 -- name: TakeSSOLoginState :one
-DELETE FROM sso_login_states WHERE state_hash = @state_hash AND provider = @provider AND expires_at > @now
+DELETE FROM sso_login_states WHERE state_hash = @state_hash AND provider = @provider AND expires_at > sqlc.arg(now)::timestamptz
 RETURNING *;
 
 -- name: DeleteExpiredSSOLoginStates :execrows
 DELETE FROM sso_login_states WHERE expires_at < @before;
+
+-- name: RevokeUserSessionsExcept :exec
+UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, sqlc.arg(now)::timestamptz)
+WHERE user_id = @user_id AND family_id <> @keep_family_id;

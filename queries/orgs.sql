@@ -60,7 +60,7 @@ VALUES (@org_id, @email, @role, @token_hash, sqlc.narg(invited_by), @expires_at)
 RETURNING *;
 
 -- name: RevokeOpenInvitationsForEmail :exec
-UPDATE invitations SET revoked_at = @now
+UPDATE invitations SET revoked_at = sqlc.arg(now)::timestamptz
 WHERE org_id = @org_id AND lower(email) = lower(@email) AND accepted_at IS NULL AND revoked_at IS NULL;
 
 -- name: ListInvitations :many
@@ -72,7 +72,7 @@ ORDER BY created_at DESC;
 SELECT * FROM invitations WHERE org_id = @org_id AND id = @id;
 
 -- name: RevokeInvitation :one
-UPDATE invitations SET revoked_at = @now
+UPDATE invitations SET revoked_at = sqlc.arg(now)::timestamptz
 WHERE org_id = @org_id AND id = @id AND accepted_at IS NULL AND revoked_at IS NULL
 RETURNING *;
 
@@ -81,18 +81,24 @@ SELECT i.*, o.name AS org_name, coalesce(u.name, '') AS inviter_name
 FROM invitations i
 JOIN orgs o ON o.id = i.org_id
 LEFT JOIN users u ON u.id = i.invited_by
-WHERE i.token_hash = @token_hash AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > @now;
+WHERE i.token_hash = @token_hash AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > sqlc.arg(now)::timestamptz;
 
 -- name: AcceptInvitation :one
-UPDATE invitations SET accepted_at = @now, accepted_by = @accepted_by
-WHERE id = @id AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @now
+UPDATE invitations SET accepted_at = sqlc.arg(now)::timestamptz, accepted_by = @accepted_by
+WHERE id = @id AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz
 RETURNING *;
 
 -- name: MarkInvitationReadyToSend :one
 -- The delivery job's work until email sending exists: record the invitation as ready.
-UPDATE invitations SET delivery_status = 'ready_to_send', delivery_ready_at = @now
+UPDATE invitations SET delivery_status = 'ready_to_send', delivery_ready_at = sqlc.arg(now)::timestamptz
 WHERE org_id = @org_id AND id = @id AND delivery_status = 'queued'
 RETURNING *;
 
 -- name: DeleteExpiredInvitations :execrows
 DELETE FROM invitations WHERE accepted_at IS NULL AND expires_at < @before;
+
+-- name: IsMemberByEmail :one
+SELECT EXISTS (
+    SELECT 1 FROM org_members m JOIN users u ON u.id = m.user_id
+    WHERE m.org_id = @org_id AND lower(u.email) = lower(@email)
+);

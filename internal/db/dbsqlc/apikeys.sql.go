@@ -217,7 +217,7 @@ func (q *Queries) RecordAPIKeyUsage(ctx context.Context, db DBTX, arg RecordAPIK
 }
 
 const regenerateAPIKey = `-- name: RegenerateAPIKey :one
-UPDATE api_keys SET prefix = $1, secret_hash = $2, regenerated_at = $3
+UPDATE api_keys SET prefix = $1, secret_hash = $2, regenerated_at = $3::timestamptz
 WHERE org_id = $4 AND id = $5 AND revoked_at IS NULL
 RETURNING id, org_id, name, prefix, secret_hash, scopes, created_by, created_at, expires_at, last_used_at, revoked_at, regenerated_at
 `
@@ -225,7 +225,7 @@ RETURNING id, org_id, name, prefix, secret_hash, scopes, created_by, created_at,
 type RegenerateAPIKeyParams struct {
 	Prefix     string
 	SecretHash []byte
-	Now        *time.Time
+	Now        time.Time
 	OrgID      uuid.UUID
 	ID         uuid.UUID
 }
@@ -257,13 +257,13 @@ func (q *Queries) RegenerateAPIKey(ctx context.Context, db DBTX, arg RegenerateA
 }
 
 const revokeAPIKey = `-- name: RevokeAPIKey :one
-UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1)
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1::timestamptz)
 WHERE org_id = $2 AND id = $3
 RETURNING id, org_id, name, prefix, secret_hash, scopes, created_by, created_at, expires_at, last_used_at, revoked_at, regenerated_at
 `
 
 type RevokeAPIKeyParams struct {
-	Now   *time.Time
+	Now   time.Time
 	OrgID uuid.UUID
 	ID    uuid.UUID
 }

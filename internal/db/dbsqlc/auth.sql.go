@@ -166,7 +166,7 @@ func (q *Queries) DeleteExpiredSSOLoginStates(ctx context.Context, db DBTX, befo
 
 const getLiveSessionUser = `-- name: GetLiveSessionUser :one
 SELECT u.id, u.email, u.name, u.phone, u.password_hash, u.is_staff, u.email_verified_at, u.created_at, u.updated_at FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id
-WHERE rt.token_hash = $1 AND rt.revoked_at IS NULL AND rt.used_at IS NULL AND rt.expires_at > $2
+WHERE rt.token_hash = $1 AND rt.revoked_at IS NULL AND rt.used_at IS NULL AND rt.expires_at > $2::timestamptz
 `
 
 type GetLiveSessionUserParams struct {
@@ -289,11 +289,11 @@ func (q *Queries) MarkUserEmailVerified(ctx context.Context, db DBTX, id uuid.UU
 }
 
 const revokeRefreshFamily = `-- name: RevokeRefreshFamily :exec
-UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE family_id = $2
+UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, $1::timestamptz) WHERE family_id = $2
 `
 
 type RevokeRefreshFamilyParams struct {
-	Now      *time.Time
+	Now      time.Time
 	FamilyID uuid.UUID
 }
 
@@ -315,6 +315,22 @@ type RevokeUserRefreshTokensInOrgParams struct {
 // Sessions of a removed member that had the org active lose it at the next refresh.
 func (q *Queries) RevokeUserRefreshTokensInOrg(ctx context.Context, db DBTX, arg RevokeUserRefreshTokensInOrgParams) error {
 	_, err := db.Exec(ctx, revokeUserRefreshTokensInOrg, arg.UserID, arg.OrgID)
+	return err
+}
+
+const revokeUserSessionsExcept = `-- name: RevokeUserSessionsExcept :exec
+UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, $1::timestamptz)
+WHERE user_id = $2 AND family_id <> $3
+`
+
+type RevokeUserSessionsExceptParams struct {
+	Now          time.Time
+	UserID       uuid.UUID
+	KeepFamilyID uuid.UUID
+}
+
+func (q *Queries) RevokeUserSessionsExcept(ctx context.Context, db DBTX, arg RevokeUserSessionsExceptParams) error {
+	_, err := db.Exec(ctx, revokeUserSessionsExcept, arg.Now, arg.UserID, arg.KeepFamilyID)
 	return err
 }
 
@@ -363,7 +379,7 @@ func (q *Queries) SetUserStaff(ctx context.Context, db DBTX, arg SetUserStaffPar
 }
 
 const takeSSOLoginState = `-- name: TakeSSOLoginState :one
-DELETE FROM sso_login_states WHERE state_hash = $1 AND provider = $2 AND expires_at > $3
+DELETE FROM sso_login_states WHERE state_hash = $1 AND provider = $2 AND expires_at > $3::timestamptz
 RETURNING state_hash, provider, nonce, code_verifier, redirect, created_at, expires_at
 `
 
@@ -421,13 +437,13 @@ func (q *Queries) UpdateUserProfile(ctx context.Context, db DBTX, arg UpdateUser
 }
 
 const useRefreshToken = `-- name: UseRefreshToken :one
-UPDATE refresh_tokens SET used_at = $1
-WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+UPDATE refresh_tokens SET used_at = $1::timestamptz
+WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1::timestamptz
 RETURNING id, family_id, user_id, org_id, token_hash, user_agent, ip, created_at, expires_at, used_at, revoked_at
 `
 
 type UseRefreshTokenParams struct {
-	Now       *time.Time
+	Now       time.Time
 	TokenHash []byte
 }
 

@@ -13,13 +13,13 @@ import (
 )
 
 const acceptInvitation = `-- name: AcceptInvitation :one
-UPDATE invitations SET accepted_at = $1, accepted_by = $2
-WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+UPDATE invitations SET accepted_at = $1::timestamptz, accepted_by = $2
+WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1::timestamptz
 RETURNING id, org_id, email, role, token_hash, invited_by, delivery_status, delivery_ready_at, accepted_at, accepted_by, revoked_at, expires_at, created_at
 `
 
 type AcceptInvitationParams struct {
-	Now        *time.Time
+	Now        time.Time
 	AcceptedBy uuid.NullUUID
 	ID         uuid.UUID
 }
@@ -271,7 +271,7 @@ SELECT i.id, i.org_id, i.email, i.role, i.token_hash, i.invited_by, i.delivery_s
 FROM invitations i
 JOIN orgs o ON o.id = i.org_id
 LEFT JOIN users u ON u.id = i.invited_by
-WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
+WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2::timestamptz
 `
 
 type GetOpenInvitationByTokenParams struct {
@@ -337,6 +337,25 @@ func (q *Queries) GetOrg(ctx context.Context, db DBTX, id uuid.UUID) (Org, error
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const isMemberByEmail = `-- name: IsMemberByEmail :one
+SELECT EXISTS (
+    SELECT 1 FROM org_members m JOIN users u ON u.id = m.user_id
+    WHERE m.org_id = $1 AND lower(u.email) = lower($2)
+)
+`
+
+type IsMemberByEmailParams struct {
+	OrgID uuid.UUID
+	Email string
+}
+
+func (q *Queries) IsMemberByEmail(ctx context.Context, db DBTX, arg IsMemberByEmailParams) (bool, error) {
+	row := db.QueryRow(ctx, isMemberByEmail, arg.OrgID, arg.Email)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const listInvitations = `-- name: ListInvitations :many
@@ -470,13 +489,13 @@ func (q *Queries) ListUserMemberships(ctx context.Context, db DBTX, userID uuid.
 }
 
 const markInvitationReadyToSend = `-- name: MarkInvitationReadyToSend :one
-UPDATE invitations SET delivery_status = 'ready_to_send', delivery_ready_at = $1
+UPDATE invitations SET delivery_status = 'ready_to_send', delivery_ready_at = $1::timestamptz
 WHERE org_id = $2 AND id = $3 AND delivery_status = 'queued'
 RETURNING id, org_id, email, role, token_hash, invited_by, delivery_status, delivery_ready_at, accepted_at, accepted_by, revoked_at, expires_at, created_at
 `
 
 type MarkInvitationReadyToSendParams struct {
-	Now   *time.Time
+	Now   time.Time
 	OrgID uuid.UUID
 	ID    uuid.UUID
 }
@@ -521,13 +540,13 @@ func (q *Queries) RemoveMember(ctx context.Context, db DBTX, arg RemoveMemberPar
 }
 
 const revokeInvitation = `-- name: RevokeInvitation :one
-UPDATE invitations SET revoked_at = $1
+UPDATE invitations SET revoked_at = $1::timestamptz
 WHERE org_id = $2 AND id = $3 AND accepted_at IS NULL AND revoked_at IS NULL
 RETURNING id, org_id, email, role, token_hash, invited_by, delivery_status, delivery_ready_at, accepted_at, accepted_by, revoked_at, expires_at, created_at
 `
 
 type RevokeInvitationParams struct {
-	Now   *time.Time
+	Now   time.Time
 	OrgID uuid.UUID
 	ID    uuid.UUID
 }
@@ -554,12 +573,12 @@ func (q *Queries) RevokeInvitation(ctx context.Context, db DBTX, arg RevokeInvit
 }
 
 const revokeOpenInvitationsForEmail = `-- name: RevokeOpenInvitationsForEmail :exec
-UPDATE invitations SET revoked_at = $1
+UPDATE invitations SET revoked_at = $1::timestamptz
 WHERE org_id = $2 AND lower(email) = lower($3) AND accepted_at IS NULL AND revoked_at IS NULL
 `
 
 type RevokeOpenInvitationsForEmailParams struct {
-	Now   *time.Time
+	Now   time.Time
 	OrgID uuid.UUID
 	Email string
 }

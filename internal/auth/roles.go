@@ -1,0 +1,44 @@
+package auth
+
+import "slices"
+
+// Role is a member's role in an org. Each role can do what the ones below it can.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleOwner  Role = "owner"  // also deletes the org and transfers ownership
+	RoleAdmin  Role = "admin"  // manages members, API keys and integrations
+	RoleMember Role = "member" // does the work: sends, edits contacts, runs campaigns
+	RoleViewer Role = "viewer" // reads
+)
+
+var roleRank = map[Role]int{RoleViewer: 1, RoleMember: 2, RoleAdmin: 3, RoleOwner: 4}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return roleRank[r] > 0 }
+
+// AtLeast reports whether r includes min.
+func (r Role) AtLeast(min Role) bool { return roleRank[r] >= roleRank[min] && r.Valid() }
+
+// Scope is a permission an API key carries.
+type Scope struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Scopes lists every scope a key may be given. Domains add theirs here as
+// they gain routes open to API keys.
+var Scopes = []Scope{
+	{"org:read", "Read the organization's details"},
+	{"org:write", "Change the organization's details"},
+	{"members:read", "List members and invitations"},
+	{"members:write", "Invite, change and remove members"},
+	{"api_keys:read", "List API keys and their usage"},
+	{"api_keys:write", "Create, revoke and regenerate API keys"},
+}
+
+// ValidScope reports whether name is a known scope.
+func ValidScope(name string) bool {
+	return slices.ContainsFunc(Scopes, func(s Scope) bool { return s.Name == name })
+}

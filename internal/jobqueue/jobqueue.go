@@ -1,0 +1,118 @@
+// Package jobqueue builds the River clients of the three binaries and the
+// middleware that carries a request's id into the jobs it enqueues and into
+// the logs of the workers that run them.
+package jobqueue
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/rs/zerolog"
+
+	"github.com/switchboard/switchboard/internal/logging"
+)
+
+// Queue names. Each provider channel has its own queue so that one slow
+// provider cannot starve the others.
+const (
+	QueueDefault   = river.QueueDefault
+	QueueEmail     = "email"
+	QueueWhatsApp  = "whatsapp"
+	QueueTelegram  = "telegram"
+	QueueInstagram = "instagram"
+	QueueWebhooks  = "webhooks"
+	QueueCampaigns = "campaigns"
+	QueueCalendar  = "calendar"
+)
+
+// Client is the River client type used throughout.
+type Client = river.Client[pgx.Tx]
+
+// Options configure a client.
+type Options struct {
+	Logger zerolog.Logger
+	// Workers registers the job kinds. Insert-only clients pass it too so
+	// River rejects unknown kinds at insert.
+	Workers *river.Workers
+	// Queues to work, with their MaxWorkers; nil makes an insert-only client.
+	Queues map[string]int
+	// PeriodicJobs are only set on the scheduler.
+	PeriodicJobs []*river.PeriodicJob
+	// LeaderElection is on only in the scheduler, which then also runs
+	// River's maintenance (rescuing stuck jobs, pruning, scheduling).
+	LeaderElection bool
+}
+
+// NewClient builds a River client over pool.
+func NewClient(pool *pgxpool.Pool, opts Options) (*Client, error) {
+	cfg := &river.Config{
+		Logger:                 logging.Slog(opts.Logger),
+		Workers:                opts.Workers,
+		PeriodicJobs:           opts.PeriodicJobs,
+		Middleware:             []rivertype.Middleware{&requestIDMiddleware{logger: opts.Logger}},
+		JobTimeout:             5 * time.Minute,
+		LeaderElectionDisabled: !opts.LeaderElection,
+	}
+	if opts.Queues != nil {
+		cfg.Queues = map[string]river.QueueConfig{}
+		for name, n := range opts.Queues {
+			cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		}
+	}
+	return river.NewClient(riverpgxv5.New(pool), cfg)
+}
+
+const metaRequestID = "request_id"
+
+// requestIDMiddleware stamps the request id of the inserting context into a
+// job's metadata, and gives the worker a logger carrying it and the job's id.
+type requestIDMiddleware struct {
+	river.MiddlewareDefaults
+	logger zerolog.Logger
+}
+
+func (m *requestIDMiddleware) InsertMany(ctx context.Context, manyParams []*rivertype.JobInsertParams, doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	if id := logging.RequestID(ctx); id != "" {
+		for _, p := range manyParams {
+			meta := map[string]any{}
+			if len(p.Metadata) > 0 {
+				_ = json.Unmarshal(p.Metadata, &meta)
+			}
+			if _, ok := meta[metaRequestID]; !ok {
+				meta[metaRequestID] = id
+				if b, err := json.Marshal(meta); err == nil {
+					p.Metadata = b
+				}
+			}
+		}
+	}
+	return doInner(ctx)
+}
+
+func (m *requestIDMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	var meta struct {
+		RequestID string `json:"request_id"`
+	}
+	_ = json.Unmarshal(job.Metadata, &meta)
+	lc := m.logger.With().Int64("job_id", job.ID).Str("job_kind", job.Kind).Int("attempt", job.Attempt)
+	if meta.RequestID != "" {
+		lc = lc.Str("request_id", meta.RequestID)
+		ctx = logging.WithRequestID(ctx, meta.RequestID)
+	}
+	logger := lc.Logger()
+	ctx = logger.WithContext(ctx)
+	start := time.Now()
+	err := doInner(ctx)
+	ev := logger.Debug()
+	if err != nil {
+		ev = logger.Warn().Err(err)
+	}
+	ev.Dur("took", time.Since(start)).Msg("job worked")
+	return err
+}
