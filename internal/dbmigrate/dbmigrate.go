@@ -48,6 +48,9 @@ func Up(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (Result, e
 	if err != nil {
 		return res, fmt.Errorf("preparing migrations: %w", err)
 	}
+	// Close hands the driver's connection back; without it the pool's
+	// Close would wait for it forever.
+	defer m.Close()
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return res, fmt.Errorf("applying app migrations: %w", err)
 	}

@@ -21,7 +21,7 @@ type Options struct {
 	Dev          bool
 	MaxBodyBytes int
 	Version      string
-	// Middleware runs after request ids and before routing (metrics).
+	// Middleware runs after request ids and before logging and routing (metrics).
 	Middleware []fiber.Handler
 }
 
@@ -50,11 +50,13 @@ func New(opts Options) *Server {
 	})
 	app.Use(requestContext(opts.Logger))
 	app.Use(securityHeaders(opts.Dev))
-	app.Use(accessLog(opts.Dev))
-	app.Use(recover.New(recover.Config{EnableStackTrace: opts.Dev}))
+	// Metrics sit outside the access log and recover: they see the final
+	// status, and a panic is counted as the 500 it becomes.
 	for _, mw := range opts.Middleware {
 		app.Use(mw)
 	}
+	app.Use(accessLog(opts.Dev))
+	app.Use(recover.New(recover.Config{EnableStackTrace: opts.Dev}))
 
 	cfg := huma.DefaultConfig("Switchboard API", opts.Version)
 	cfg.Info.Description = "Multi-channel messaging: email, WhatsApp, Telegram and Instagram. " +

@@ -29,6 +29,9 @@ const (
 	QueueWebhooks  = "webhooks"
 	QueueCampaigns = "campaigns"
 	QueueCalendar  = "calendar"
+	// QueueScheduler is never given jobs: it only lets the scheduler's
+	// client start (River needs a queue to start a client).
+	QueueScheduler = "scheduler"
 )
 
 // Client is the River client type used throughout.
