@@ -95,14 +95,14 @@ func NewAPI(d Deps) (*API, error) {
 
 	sessions := &auth.Service{
 		DB: d.Pool, Tokens: tokens, Now: d.Now, RefreshTTL: cfg.RefreshTokenTTL,
-		LoginPerEmail: ratelimit.PerWindow(10, 15*time.Minute),
-		LoginPerIP:    ratelimit.PerWindow(50, 5*time.Minute),
+		LoginPerEmail: ratelimit.PerWindow(cfg.LoginLimitPerEmail, 15*time.Minute),
+		LoginPerIP:    ratelimit.PerWindow(cfg.LoginLimitPerIP, 5*time.Minute),
 	}
 	authHandlers := &auth.Handlers{Service: sessions, SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://")}
 	authHandlers.Register(srv.API)
 	(&orgs.Handlers{Auth: authHandlers, Service: &orgs.Service{
 		DB: d.Pool, Jobs: rc, Sessions: sessions, Now: d.Now, InvitationTTL: cfg.InvitationTTL,
-		PublicBaseURL: cfg.PublicBaseURL, SignupPerIP: ratelimit.PerWindow(20, time.Hour),
+		PublicBaseURL: cfg.PublicBaseURL, SignupPerIP: ratelimit.PerWindow(cfg.SignupLimitPerIP, time.Hour),
 	}}).Register(srv.API)
 	(&apikeys.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
 

@@ -45,6 +45,12 @@ type Config struct {
 
 	DBMaxConns int32 // DB_MAX_CONNS
 
+	// Sign-in throttles: attempts per 15 minutes per email, per 5 minutes
+	// per client address, and sign-ups per hour per address.
+	LoginLimitPerEmail int // LOGIN_LIMIT_PER_EMAIL
+	LoginLimitPerIP    int // LOGIN_LIMIT_PER_IP
+	SignupLimitPerIP   int // SIGNUP_LIMIT_PER_IP
+
 	SSO map[string]SSOProvider // OIDC_GOOGLE_*, OIDC_MICROSOFT_*
 
 	// WorkerConcurrency maps a River queue to its MaxWorkers (WORKER_<QUEUE>_CONCURRENCY).
