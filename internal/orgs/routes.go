@@ -38,15 +38,19 @@ type OrgWithRole struct {
 
 type memberOutput struct{ Body Member }
 
-type userIDPath struct {
+// UserIDPath is the {user_id} path parameter. Input types that embed a
+// parameter struct must use an exported one: Huma fills only exported fields.
+type UserIDPath struct {
 	UserID uuid.UUID `path:"user_id"`
 }
 
-type idPath struct {
+// IDPath is the {id} path parameter.
+type IDPath struct {
 	ID uuid.UUID `path:"id"`
 }
 
-type tokenPath struct {
+// TokenPath is the {token} path parameter of an invitation.
+type TokenPath struct {
 	Token string `path:"token" maxLength:"128"`
 }
 
@@ -180,7 +184,7 @@ func (h *Handlers) Register(api huma.API) {
 	huma.Register(api, auth.Operation(huma.Operation{
 		OperationID: "get-member", Method: http.MethodGet, Path: "/api/v1/org/members/{user_id}", Tags: memberTags,
 		Summary: "Get a member", Errors: []int{http.StatusNotFound},
-	}, auth.Access{Role: auth.RoleViewer, Scope: "members:read"}), func(ctx context.Context, in *userIDPath) (*memberOutput, error) {
+	}, auth.Access{Role: auth.RoleViewer, Scope: "members:read"}), func(ctx context.Context, in *UserIDPath) (*memberOutput, error) {
 		m, err := GetMember(ctx, s.DB, auth.PrincipalFrom(ctx).OrgID, in.UserID)
 		if err != nil {
 			return nil, err
@@ -193,7 +197,7 @@ func (h *Handlers) Register(api huma.API) {
 		Summary: "Change a member's role", Description: "Admins and the owner. The owner's role changes only by transfer.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, auth.Access{Role: auth.RoleAdmin, Scope: "members:write"}), func(ctx context.Context, in *struct {
-		userIDPath
+		UserIDPath
 		Body struct {
 			Role auth.Role `json:"role" enum:"admin,member,viewer"`
 		}
@@ -209,7 +213,7 @@ func (h *Handlers) Register(api huma.API) {
 		OperationID: "remove-member", Method: http.MethodDelete, Path: "/api/v1/org/members/{user_id}", Tags: memberTags,
 		Summary: "Remove a member, or leave", Description: "Admins remove members; anyone may remove themselves (leave). The owner cannot be removed.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict},
-	}, auth.Access{Role: auth.RoleViewer, Scope: "members:write"}), func(ctx context.Context, in *userIDPath) (*struct{}, error) {
+	}, auth.Access{Role: auth.RoleViewer, Scope: "members:write"}), func(ctx context.Context, in *UserIDPath) (*struct{}, error) {
 		p := auth.PrincipalFrom(ctx)
 		if p.Kind == auth.KindUser && in.UserID != p.UserID && !p.Role.AtLeast(auth.RoleAdmin) {
 			return nil, auth.ErrForbidden
@@ -250,7 +254,7 @@ func (h *Handlers) Register(api huma.API) {
 	huma.Register(api, auth.Operation(huma.Operation{
 		OperationID: "get-invitation", Method: http.MethodGet, Path: "/api/v1/org/invitations/{id}", Tags: memberTags,
 		Summary: "Get an invitation", Errors: []int{http.StatusNotFound},
-	}, auth.Access{Role: auth.RoleAdmin, Scope: "members:read"}), func(ctx context.Context, in *idPath) (*struct{ Body Invitation }, error) {
+	}, auth.Access{Role: auth.RoleAdmin, Scope: "members:read"}), func(ctx context.Context, in *IDPath) (*struct{ Body Invitation }, error) {
 		inv, err := GetInvitation(ctx, s.DB, auth.PrincipalFrom(ctx).OrgID, in.ID)
 		if err != nil {
 			return nil, err
@@ -261,14 +265,14 @@ func (h *Handlers) Register(api huma.API) {
 	huma.Register(api, auth.Operation(huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/v1/org/invitations/{id}", Tags: memberTags,
 		Summary: "Revoke an invitation", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
-	}, auth.Access{Role: auth.RoleAdmin, Scope: "members:write"}), func(ctx context.Context, in *idPath) (*struct{}, error) {
+	}, auth.Access{Role: auth.RoleAdmin, Scope: "members:write"}), func(ctx context.Context, in *IDPath) (*struct{}, error) {
 		return nil, RevokeInvitation(ctx, s.DB, auth.PrincipalFrom(ctx).OrgID, in.ID, s.Now())
 	})
 
 	huma.Register(api, auth.Operation(huma.Operation{
 		OperationID: "preview-invitation", Method: http.MethodGet, Path: "/api/v1/invitations/{token}", Tags: memberTags,
 		Summary: "See an invitation before accepting it", Errors: []int{http.StatusNotFound},
-	}, auth.Access{Public: true}), func(ctx context.Context, in *tokenPath) (*struct{ Body InvitationPreview }, error) {
+	}, auth.Access{Public: true}), func(ctx context.Context, in *TokenPath) (*struct{ Body InvitationPreview }, error) {
 		pv, err := s.PreviewInvitation(ctx, in.Token)
 		if err != nil {
 			return nil, err
@@ -283,7 +287,7 @@ func (h *Handlers) Register(api huma.API) {
 			"Not signed in: send name and password to create the account; the answer then carries tokens like a sign-in.",
 		Errors: []int{http.StatusNotFound, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, auth.Access{Public: true}), func(ctx context.Context, in *struct {
-		tokenPath
+		TokenPath
 		Body *struct {
 			Name     string `json:"name,omitempty" required:"false" maxLength:"200"`
 			Password string `json:"password,omitempty" required:"false" maxLength:"1024"`
