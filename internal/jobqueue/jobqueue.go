@@ -54,8 +54,14 @@ type Options struct {
 
 // NewClient builds a River client over pool.
 func NewClient(pool *pgxpool.Pool, opts Options) (*Client, error) {
+	// River reports routine producer counts at info every few seconds; its
+	// lines start at warn unless the process logs at debug.
+	riverLogger := opts.Logger
+	if riverLogger.GetLevel() == zerolog.InfoLevel {
+		riverLogger = riverLogger.Level(zerolog.WarnLevel)
+	}
 	cfg := &river.Config{
-		Logger:                 logging.Slog(opts.Logger),
+		Logger:                 logging.Slog(riverLogger),
 		Workers:                opts.Workers,
 		PeriodicJobs:           opts.PeriodicJobs,
 		Middleware:             []rivertype.Middleware{&requestIDMiddleware{logger: opts.Logger}},
