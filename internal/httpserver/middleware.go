@@ -69,7 +69,13 @@ func accessLog(dev bool) fiber.Handler {
 			return nil
 		}
 		logger := zerolog.Ctx(c.UserContext())
+		webhook := strings.HasPrefix(path, "/api/callbacks/")
+		isAPI := strings.HasPrefix(path, "/api/")
 		ev := logger.Info()
+		if !isAPI && status < 400 {
+			// Dashboard assets: one line per file is noise unless debugging.
+			ev = logger.Debug()
+		}
 		if status >= 500 {
 			ev = logger.Error()
 		} else if status >= 400 {
@@ -77,8 +83,6 @@ func accessLog(dev bool) fiber.Handler {
 		}
 		ev = ev.Str("method", c.Method()).Str("path", path).Int("status", status).
 			Dur("latency", time.Since(start)).Str("ip", c.IP())
-		webhook := strings.HasPrefix(path, "/api/callbacks/")
-		isAPI := strings.HasPrefix(path, "/api/")
 		if isAPI && (dev || status >= 400 || webhook) {
 			limit := 512
 			if dev {
