@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -78,6 +79,11 @@ func newProblem(ctx context.Context, setHeader func(string, string), status int,
 		logger := zerolog.Ctx(ctx)
 		logger.Error().Err(err).Int("status", status).Msg("request failed")
 	}
+	for _, d := range p.Errors {
+		if d != nil && echoesSecret(d.Location) {
+			d.Value = nil
+		}
+	}
 	if p.Status >= 500 {
 		p.Errors = nil
 		if p.Status == http.StatusInternalServerError {
@@ -89,6 +95,16 @@ func newProblem(ctx context.Context, setHeader func(string, string), status int,
 	}
 	p.Title = http.StatusText(p.Status)
 	return p
+}
+
+// echoesSecret reports whether an input's value must not be echoed back
+// (nor logged with the answer): secret-looking fields, and the raw body
+// that content-type errors would otherwise quote.
+func echoesSecret(location string) bool {
+	if location == "body" {
+		return true
+	}
+	return secretKey.MatchString(location[strings.LastIndex(location, ".")+1:])
 }
 
 // installHumaErrors routes Huma's error construction through newProblem.
