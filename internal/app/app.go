@@ -34,6 +34,7 @@ import (
 	"github.com/switchboard/switchboard/internal/orgs"
 	"github.com/switchboard/switchboard/internal/ratelimit"
 	"github.com/switchboard/switchboard/internal/retention"
+	"github.com/switchboard/switchboard/internal/sso"
 	"github.com/switchboard/switchboard/web"
 )
 
@@ -105,6 +106,8 @@ func NewAPI(d Deps) (*API, error) {
 		PublicBaseURL: cfg.PublicBaseURL, SignupPerIP: ratelimit.PerWindow(cfg.SignupLimitPerIP, time.Hour),
 	}}).Register(srv.API)
 	(&apikeys.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
+	(&sso.Handlers{Sessions: sessions, Auth: authHandlers, Providers: cfg.SSO,
+		PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: d.Now}).Register(srv.API)
 
 	app := srv.App
 	app.Get("/metrics", m.Handler())
