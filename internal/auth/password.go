@@ -62,6 +62,11 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	if err != nil {
 		return false, errBadHash
 	}
+	// A damaged row must not panic argon2, allocate without bound, or
+	// derive an empty key that every password would match.
+	if time < 1 || threads < 1 || memory < 8*uint32(threads) || memory > 1<<21 || len(salt) < 8 || len(want) < 16 {
+		return false, errBadHash
+	}
 	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

@@ -66,6 +66,9 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, 7*24*time.Hour, c.InvitationTTL)
 		require.Equal(t, 8<<20, c.MaxBodyBytes)
 		require.Equal(t, int32(20), c.DBMaxConns)
+		require.Equal(t, 10, c.LoginLimitPerEmail)
+		require.Equal(t, 50, c.LoginLimitPerIP)
+		require.Equal(t, 20, c.SignupLimitPerIP)
 		require.True(t, c.Sandbox, "dev runs in the sandbox by default")
 		require.Len(t, c.JWTSecret, 32)
 		require.Len(t, c.SecretsKey, 32)
@@ -89,6 +92,8 @@ func TestLoad(t *testing.T) {
 		b.env["DB_MAX_CONNS"] = "7"
 		b.env["SANDBOX"] = "0"
 		b.env["WORKER_EMAIL_CONCURRENCY"] = "3"
+		b.env["LOGIN_LIMIT_PER_EMAIL"] = "5"
+		b.env["SIGNUP_LIMIT_PER_IP"] = "100000"
 
 		c, err := load(b.env)
 		require.NoError(t, err)
@@ -101,6 +106,8 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, int32(7), c.DBMaxConns)
 		require.False(t, c.Sandbox)
 		require.Equal(t, 3, c.WorkerConcurrency["email"])
+		require.Equal(t, 5, c.LoginLimitPerEmail)
+		require.Equal(t, 100000, c.SignupLimitPerIP)
 		require.Equal(t, Queues["default"], c.WorkerConcurrency["default"])
 	})
 
@@ -126,6 +133,9 @@ func TestLoad(t *testing.T) {
 			{name: "InvitationTTL", env: map[string]string{"INVITATION_TTL": "7 days"}, wantVar: "INVITATION_TTL"},
 			{name: "MaxBodyBytes", env: map[string]string{"MAX_BODY_BYTES": "8MB"}, wantVar: "MAX_BODY_BYTES"},
 			{name: "DBMaxConnsZero", env: map[string]string{"DB_MAX_CONNS": "0"}, wantVar: "DB_MAX_CONNS"},
+			{name: "LoginLimitPerEmail", env: map[string]string{"LOGIN_LIMIT_PER_EMAIL": "0"}, wantVar: "LOGIN_LIMIT_PER_EMAIL"},
+			{name: "LoginLimitPerIP", env: map[string]string{"LOGIN_LIMIT_PER_IP": "many"}, wantVar: "LOGIN_LIMIT_PER_IP"},
+			{name: "SignupLimitPerIP", env: map[string]string{"SIGNUP_LIMIT_PER_IP": "-1"}, wantVar: "SIGNUP_LIMIT_PER_IP"},
 			{name: "WorkerConcurrency", env: map[string]string{"WORKER_WEBHOOKS_CONCURRENCY": "-3"}, wantVar: "WORKER_WEBHOOKS_CONCURRENCY"},
 			{name: "Sandbox", env: map[string]string{"SANDBOX": "yes"}, wantVar: "SANDBOX"},
 			{name: "SandboxWithProd", env: map[string]string{"SANDBOX": "1"}, prod: true, wantVar: "SANDBOX"},

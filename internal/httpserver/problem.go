@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -108,9 +109,13 @@ func echoesSecret(location string) bool {
 }
 
 // installHumaErrors routes Huma's error construction through newProblem.
-// Huma exposes this hook only as package variables; they are set once, from
-// New, and always to the same functions.
-func installHumaErrors() {
+// Huma exposes this hook only as package variables; they are set once per
+// process (several servers in one test binary must not race on them).
+func installHumaErrors() { humaErrorsOnce.Do(setHumaErrors) }
+
+var humaErrorsOnce sync.Once
+
+func setHumaErrors() {
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 		return newProblem(context.Background(), nil, status, msg, errs...)
 	}

@@ -65,8 +65,15 @@ func Slog(logger zerolog.Logger) *slog.Logger {
 
 type slogHandler struct {
 	logger zerolog.Logger
-	attrs  []slog.Attr
+	attrs  []groupedAttr
 	group  string
+}
+
+// groupedAttr keeps the group that was open when the attr was added: a
+// later WithGroup must not pull earlier attrs into it.
+type groupedAttr struct {
+	group string
+	attr  slog.Attr
 }
 
 func (h *slogHandler) Enabled(_ context.Context, level slog.Level) bool {
@@ -79,8 +86,8 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		logger = *l
 	}
 	ev := logger.WithLevel(zerologLevel(r.Level))
-	for _, a := range h.attrs {
-		ev = addAttr(ev, h.group, a)
+	for _, ga := range h.attrs {
+		ev = addAttr(ev, ga.group, ga.attr)
 	}
 	r.Attrs(func(a slog.Attr) bool {
 		ev = addAttr(ev, h.group, a)
@@ -91,7 +98,11 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &slogHandler{logger: h.logger, attrs: append(append([]slog.Attr{}, h.attrs...), attrs...), group: h.group}
+	all := append([]groupedAttr{}, h.attrs...)
+	for _, a := range attrs {
+		all = append(all, groupedAttr{group: h.group, attr: a})
+	}
+	return &slogHandler{logger: h.logger, attrs: all, group: h.group}
 }
 
 func (h *slogHandler) WithGroup(name string) slog.Handler {

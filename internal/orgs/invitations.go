@@ -211,6 +211,10 @@ type Acceptance struct {
 // be the invited address; without p a new account is created with name and
 // password and signed in.
 func (s *Service) AcceptInvitation(ctx context.Context, token string, p *auth.Principal, name, password string, client auth.Client) (*Acceptance, error) {
+	if p != nil && p.Kind != auth.KindUser {
+		// An API key is no person: accepting needs a user or a new account.
+		p = nil
+	}
 	var res *Acceptance
 	err := dbutil.WithTx(ctx, s.DB, func(tx pgx.Tx) error {
 		q := dbsqlc.New()
@@ -223,7 +227,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, p *auth.Pr
 			return fmt.Errorf("reading invitation: %w", err)
 		}
 		var user dbsqlc.User
-		if p != nil && p.Kind == auth.KindUser {
+		if p != nil {
 			user, err = q.GetUser(ctx, tx, p.UserID)
 			if err != nil {
 				return fmt.Errorf("reading user: %w", err)

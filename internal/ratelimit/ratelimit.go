@@ -36,6 +36,10 @@ type Result struct {
 
 // Take takes cost tokens from the bucket named key, creating it full.
 func Take(ctx context.Context, db dbutil.Executor, key string, limit Limit, cost float64, now time.Time) (Result, error) {
+	if cost > limit.Burst {
+		// The bucket can never hold that many; an insert would go negative.
+		return Result{Allowed: false, RetryAfter: time.Hour}, nil
+	}
 	q := dbsqlc.New()
 	_, err := q.TakeRateLimitToken(ctx, db, dbsqlc.TakeRateLimitTokenParams{
 		Key: key, Burst: limit.Burst, Cost: cost, Now: now, Rate: limit.Rate,
