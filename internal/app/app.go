@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
@@ -25,6 +26,7 @@ import (
 	"github.com/switchboard/switchboard/internal/apikeys"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/config"
+	"github.com/switchboard/switchboard/internal/contacts"
 	"github.com/switchboard/switchboard/internal/dbmigrate"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/httpserver"
@@ -35,6 +37,8 @@ import (
 	"github.com/switchboard/switchboard/internal/ratelimit"
 	"github.com/switchboard/switchboard/internal/retention"
 	"github.com/switchboard/switchboard/internal/sso"
+	"github.com/switchboard/switchboard/internal/suppression"
+	"github.com/switchboard/switchboard/internal/templates"
 	"github.com/switchboard/switchboard/web"
 )
 
@@ -54,6 +58,8 @@ func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &orgs.InvitationDeliveryWorker{DB: d.Pool, Now: d.Now})
 	river.AddWorker(w, &retention.PurgeWorker{DB: d.Pool, Now: d.Now})
+	river.AddWorker(w, &contacts.AnalyzeImportWorker{DB: d.Pool})
+	river.AddWorker(w, &contacts.ImportWorker{DB: d.Pool, Now: d.Now})
 	return w
 }
 
@@ -106,10 +112,22 @@ func NewAPI(d Deps) (*API, error) {
 		PublicBaseURL: cfg.PublicBaseURL, SignupPerIP: ratelimit.PerWindow(cfg.SignupLimitPerIP, time.Hour),
 	}}).Register(srv.API)
 	(&apikeys.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
+	(&contacts.Handlers{DB: d.Pool, Jobs: rc, Now: d.Now}).Register(srv.API)
+	unsubscribe := suppression.NewTokens(cfg.SecretsKey)
+	(&suppression.Handlers{DB: d.Pool, Tokens: unsubscribe, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}).Register(srv.API)
+	(&templates.Handlers{DB: d.Pool, Now: d.Now, PublicBaseURL: cfg.PublicBaseURL,
+		Contacts: func(ctx context.Context, orgID, contactID uuid.UUID) (map[string]any, error) {
+			c, err := contacts.Get(ctx, d.Pool, orgID, contactID)
+			if err != nil {
+				return nil, err
+			}
+			return contacts.TemplateValues(c), nil
+		}}).Register(srv.API)
 	(&sso.Handlers{Sessions: sessions, Auth: authHandlers, Providers: cfg.SSO,
 		PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: d.Now}).Register(srv.API)
 
 	app := srv.App
+	suppression.RegisterPublic(app, &suppression.Public{DB: d.Pool, Tokens: unsubscribe, Now: d.Now})
 	app.Get("/metrics", m.Handler())
 	health.Register(app, func(ctx context.Context) error {
 		if err := d.Pool.Ping(ctx); err != nil {

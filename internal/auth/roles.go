@@ -36,6 +36,13 @@ var Scopes = []Scope{
 	{"members:write", "Invite, change and remove members"},
 	{"api_keys:read", "List API keys and their usage"},
 	{"api_keys:write", "Create, revoke and regenerate API keys"},
+	{"contacts:read", "List, read and export contacts, groups and imports"},
+	{"contacts:write", "Create, change, delete and import contacts and groups"},
+	{"suppression:read", "List the suppression list and contacts' consent history"},
+	{"suppression:write", "Add to and remove from the suppression list; record opt-outs and resubscribes"},
+	{"templates:read", "List, read and preview templates and their versions"},
+	{"templates:write", "Create, edit, submit and delete templates; change the email footer"},
+	{"templates:approve", "Approve and reject templates; choose each channel's default"},
 }
 
 // ValidScope reports whether name is a known scope.

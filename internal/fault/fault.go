@@ -33,6 +33,9 @@ type Error struct {
 	Fields []FieldError
 	// RetryAfter, for TooManyRequests and Unavailable.
 	RetryAfter time.Duration
+	// ExistingID names the resource a Conflict collided with, so a client
+	// can go to it instead of parsing the message.
+	ExistingID string
 }
 
 // FieldError is one input at fault.

@@ -19,12 +19,13 @@ import (
 
 // Problem is an RFC 9457 problem detail, the body of every error answer.
 type Problem struct {
-	Type      string              `json:"type,omitempty" doc:"A URI naming the problem type; about:blank when the status says it all."`
-	Title     string              `json:"title" doc:"The status text."`
-	Status    int                 `json:"status" doc:"The HTTP status code."`
-	Detail    string              `json:"detail,omitempty" doc:"What went wrong, for a person."`
-	RequestID string              `json:"request_id,omitempty" doc:"The request id; quote it when asking for help."`
-	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"The inputs at fault, each with its location (e.g. body.email) and the reason."`
+	Type       string              `json:"type,omitempty" doc:"A URI naming the problem type; about:blank when the status says it all."`
+	Title      string              `json:"title" doc:"The status text."`
+	Status     int                 `json:"status" doc:"The HTTP status code."`
+	Detail     string              `json:"detail,omitempty" doc:"What went wrong, for a person."`
+	RequestID  string              `json:"request_id,omitempty" doc:"The request id; quote it when asking for help."`
+	ExistingID string              `json:"existing_id,omitempty" doc:"On a conflict with an existing resource (e.g. a duplicate contact), that resource's id."`
+	Errors     []*huma.ErrorDetail `json:"errors,omitempty" doc:"The inputs at fault, each with its location (e.g. body.email) and the reason."`
 }
 
 // Error makes Problem an error.
@@ -60,6 +61,7 @@ func newProblem(ctx context.Context, setHeader func(string, string), status int,
 		if fe, ok := fault.As(err); ok {
 			p.Status = kindStatus[fe.Kind]
 			p.Detail = fe.Message
+			p.ExistingID = fe.ExistingID
 			for _, f := range fe.Fields {
 				p.Errors = append(p.Errors, &huma.ErrorDetail{Location: f.Location, Message: f.Message, Value: f.Value})
 			}

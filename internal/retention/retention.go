@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/contacts"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/jobqueue"
 	"github.com/switchboard/switchboard/internal/orgs"
@@ -54,10 +55,14 @@ func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	if err != nil {
 		return err
 	}
+	imports, err := contacts.PurgeAbandonedImports(ctx, w.DB, now.Add(-contacts.AbandonedImportAge))
+	if err != nil {
+		return err
+	}
 	buckets, err := ratelimit.PurgeIdle(ctx, w.DB, now.Add(-idleBucketAge))
 	if err != nil {
 		return fmt.Errorf("purging rate limit buckets: %w", err)
 	}
-	zerolog.Ctx(ctx).Info().Int64("sessions", sessions).Int64("invitations", invitations).Int64("buckets", buckets).Msg("purged expired rows")
+	zerolog.Ctx(ctx).Info().Int64("sessions", sessions).Int64("invitations", invitations).Int64("buckets", buckets).Int64("imports", imports).Msg("purged expired rows")
 	return nil
 }

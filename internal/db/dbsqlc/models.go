@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type ApiKey struct {
@@ -30,6 +31,136 @@ type ApiKeyUsageDaily struct {
 	OrgID    uuid.UUID
 	Day      time.Time
 	Requests int64
+}
+
+type ConsentEvent struct {
+	ID            uuid.UUID
+	OrgID         uuid.UUID
+	ContactID     uuid.NullUUID
+	Channel       string
+	Value         string
+	Action        string
+	Reason        string
+	Source        string
+	ActorUserID   uuid.NullUUID
+	ActorApiKeyID uuid.NullUUID
+	CreatedAt     time.Time
+}
+
+type Contact struct {
+	ID                uuid.UUID
+	OrgID             uuid.UUID
+	Email             *string
+	EmailNormalized   *string
+	Phone             *string
+	Whatsapp          *string
+	TelegramChatID    *string
+	TelegramUsername  *string
+	InstagramID       *string
+	InstagramUsername *string
+	FirstName         string
+	LastName          string
+	Locale            string
+	Timezone          string
+	Attributes        []byte
+	Tags              []string
+	Consent           []byte
+	SortName          *string
+	SearchText        *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+type ContactChannel struct {
+	OrgID      uuid.UUID
+	ContactID  uuid.UUID
+	Channel    string
+	Address    *string
+	OptedOut   bool
+	Suppressed interface{}
+	Sendable   pgtype.Bool
+}
+
+type ContactGroup struct {
+	ID          uuid.UUID
+	OrgID       uuid.UUID
+	Name        string
+	Description string
+	Color       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ContactGroupMember struct {
+	OrgID     uuid.UUID
+	GroupID   uuid.UUID
+	ContactID uuid.UUID
+	CreatedAt time.Time
+}
+
+type ContactImport struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	CreatedBy      uuid.NullUUID
+	Filename       string
+	SizeBytes      int64
+	Status         string
+	Phase          string
+	Delimiter      string
+	Header         []string
+	Mapping        []string
+	Overwrite      bool
+	GroupIds       []uuid.UUID
+	Tags           []string
+	DefaultCountry string
+	RowsTotal      int32
+	RowsDone       int32
+	CreatedCount   int32
+	MergedCount    int32
+	RejectedCount  int32
+	Error          string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+}
+
+type ContactImportChunk struct {
+	ImportID uuid.UUID
+	Seq      int32
+	Data     []byte
+}
+
+type ContactImportReject struct {
+	ImportID uuid.UUID
+	Line     int32
+	Reason   string
+	Fields   []string
+}
+
+type ContactImportRow struct {
+	ImportID          uuid.UUID
+	Line              int32
+	Root              int32
+	Email             *string
+	EmailNormalized   *string
+	Phone             *string
+	Whatsapp          *string
+	TelegramChatID    *string
+	TelegramUsername  *string
+	InstagramID       *string
+	InstagramUsername *string
+	FirstName         *string
+	LastName          *string
+	Locale            *string
+	Timezone          *string
+	Attributes        []byte
+	Tags              []string
+	RejectReason      *string
+	Raw               []string
+	NewID             uuid.UUID
+	ContactID         uuid.NullUUID
+	MatchError        *string
 }
 
 type Invitation struct {
@@ -66,6 +197,14 @@ type OrgMember struct {
 	UpdatedAt time.Time
 }
 
+type OrgTemplateSetting struct {
+	OrgID           uuid.UUID
+	EmailFooterHtml string
+	EmailFooterText string
+	UpdatedBy       uuid.NullUUID
+	UpdatedAt       time.Time
+}
+
 type RateLimitBucket struct {
 	Key       string
 	Tokens    float64
@@ -94,6 +233,62 @@ type SsoLoginState struct {
 	Redirect     string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
+}
+
+type Suppression struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Channel   string
+	Value     string
+	Reason    string
+	Source    string
+	Note      string
+	ContactID uuid.NullUUID
+	CreatedBy uuid.NullUUID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type Template struct {
+	ID              uuid.UUID
+	OrgID           uuid.UUID
+	Name            string
+	Channel         string
+	LatestVersion   int32
+	ApprovedVersion pgtype.Int4
+	IsDefault       bool
+	CreatedBy       uuid.NullUUID
+	UpdatedBy       uuid.NullUUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type TemplateVersion struct {
+	ID                   uuid.UUID
+	OrgID                uuid.UUID
+	TemplateID           uuid.UUID
+	Version              int32
+	Status               string
+	Subject              string
+	BodyHtml             string
+	BodyText             string
+	BodyTextGenerated    bool
+	Body                 string
+	ProviderTemplateName string
+	ProviderTemplateSid  string
+	Variables            []byte
+	RejectionReason      *string
+	SubmittedBy          uuid.NullUUID
+	SubmittedAt          *time.Time
+	ApprovedBy           uuid.NullUUID
+	ApprovedAt           *time.Time
+	RejectedBy           uuid.NullUUID
+	RejectedAt           *time.Time
+	SupersededAt         *time.Time
+	CreatedBy            uuid.NullUUID
+	UpdatedBy            uuid.NullUUID
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 type User struct {

@@ -1,0 +1,9 @@
+package templates
+
+import (
+	"testing"
+
+	"github.com/switchboard/switchboard/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
