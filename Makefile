@@ -11,7 +11,7 @@ NPM   ?= npm
 SQLC  := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
 IMAGE ?= switchboard
 
-.PHONY: help build web run test test-go test-web e2e bench gen migrate lint docker clean db-stop
+.PHONY: help build web web-deps run test test-go test-web check-gen e2e bench gen migrate lint docker clean db-stop
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,14 +19,15 @@ help: ## list the targets
 build: web ## build the SPA, then bin/api, bin/worker and bin/scheduler
 	$(GO) build -o bin/ ./cmd/...
 
-web: ## build the SPA into web/dist (npm ci first when node_modules is stale)
-	@if [ ! -f web/package.json ]; then echo "web/package.json not there yet: skipping the SPA build"; exit 0; fi; \
-	cd web; \
-	if [ ! -d node_modules ] || [ ! -f package-lock.json ] || [ package-lock.json -nt node_modules ]; then \
-		if [ -f package-lock.json ]; then $(NPM) ci --no-audit --no-fund; else $(NPM) install --no-audit --no-fund; fi; \
+web-deps: ## install the SPA's npm packages when node_modules is missing or stale
+	@cd web; \
+	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+		$(NPM) ci --no-audit --no-fund; \
 		touch node_modules; \
-	fi; \
-	$(NPM) run build
+	fi
+
+web: web-deps ## build the SPA into web/dist
+	cd web && $(NPM) run build
 
 run: build ## build, then run api, worker and scheduler on a local Postgres (Ctrl-C stops)
 	scripts/run.sh
@@ -44,13 +45,20 @@ test-go: ## Go tests against real Postgres (TEST_DATABASE_URL from scripts/devdb
 	url=$$(scripts/devdb.sh test); \
 	TEST_DATABASE_URL=$$url $(GO) test -count=1 -p 2 ./...
 
-test-web: ## Vitest unit tests of the SPA
-	@if [ ! -f web/package.json ]; then echo "web/package.json not there yet: no web unit tests"; exit 0; fi; \
+test-web: web-deps check-gen ## Vitest unit tests of the SPA (after checking its API types are current)
 	cd web && $(NPM) run test:unit
 
+check-gen: web-deps ## fail when web/src/api is stale against the API's OpenAPI schema (fix: make gen)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) run ./cmd/api openapi > "$$tmp/openapi.json"; \
+	(cd web && npx openapi-typescript "$$tmp/openapi.json" -o "$$tmp/schema.d.ts" >/dev/null); \
+	if ! cmp -s "$$tmp/openapi.json" web/src/api/openapi.json || ! cmp -s "$$tmp/schema.d.ts" web/src/api/schema.d.ts; then \
+		echo "web/src/api is stale against the API: run 'make gen' and commit the result" >&2; exit 1; \
+	fi; \
+	echo "web/src/api matches the API schema"
+
 e2e: build ## Playwright end-to-end tests against the built binaries and a fresh database
-	@if [ ! -d web/e2e ]; then echo "web/e2e not there yet: no end-to-end tests"; exit 0; fi; \
-	admin=$$(scripts/devdb.sh test); \
+	@admin=$$(scripts/devdb.sh test); \
 	db=$$(TEST_DATABASE_URL=$$admin scripts/devdb.sh e2e); \
 	cd web && TEST_DATABASE_URL=$$admin DATABASE_URL=$$db $(NPM) run test:e2e
 
@@ -60,9 +68,10 @@ bench: ## run the benchmarks (cmd/bench) and print their figures
 		TEST_DATABASE_URL=$$url $(GO) run ./cmd/bench; \
 	else echo "no benchmarks yet"; fi
 
-gen: ## regenerate sqlc code (internal/db/dbsqlc) and the SPA's API types
+gen: web-deps ## regenerate sqlc code (internal/db/dbsqlc) and the SPA's API types from the OpenAPI schema
 	$(GO) run $(SQLC) generate
-	@if [ -f web/package.json ] && grep -q '"gen"' web/package.json; then cd web && $(NPM) run gen; fi
+	$(GO) run ./cmd/api openapi > web/src/api/openapi.json
+	cd web && $(NPM) run gen
 
 migrate: build ## apply every migration to the dev database
 	url=$$(scripts/devdb.sh run); \

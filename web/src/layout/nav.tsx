@@ -1,0 +1,108 @@
+import {
+  IconAddressBook,
+  IconBell,
+  IconBrandTelegram,
+  IconCalendarEvent,
+  IconCode,
+  IconCreditCard,
+  IconHeartRateMonitor,
+  IconInbox,
+  IconLayoutDashboard,
+  IconMail,
+  IconMessages,
+  IconRobot,
+  IconSend,
+  IconSettings,
+  IconSpeakerphone,
+  IconTemplate,
+  IconUser,
+  IconUsersGroup,
+  IconArrowUpRight,
+  IconListDetails,
+  type Icon,
+} from '@tabler/icons-react';
+
+/** A link in the left navigation. */
+export interface NavItem {
+  label: string;
+  to: string;
+  icon: Icon;
+  children?: NavItem[];
+}
+
+/** A titled group of links. */
+export interface NavSection {
+  title?: string;
+  items: NavItem[];
+}
+
+/** Every section of the product, grouped as in the product. */
+export const NAV: NavSection[] = [
+  { items: [{ label: 'Dashboard', to: '/', icon: IconLayoutDashboard }] },
+  {
+    title: 'Audience',
+    items: [
+      {
+        label: 'Contacts',
+        to: '/contacts',
+        icon: IconAddressBook,
+        children: [
+          { label: 'All contacts', to: '/contacts', icon: IconAddressBook },
+          { label: 'Groups', to: '/contacts/groups', icon: IconUsersGroup },
+          { label: 'Telegram onboarding', to: '/contacts/telegram', icon: IconBrandTelegram },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Engage',
+    items: [
+      {
+        label: 'Messaging',
+        to: '/messaging',
+        icon: IconMessages,
+        children: [
+          { label: 'Send', to: '/messaging/send', icon: IconSend },
+          { label: 'Conversations', to: '/messaging/conversations', icon: IconMessages },
+          { label: 'Campaigns', to: '/messaging/campaigns', icon: IconSpeakerphone },
+          { label: 'Email logs', to: '/messaging/email-logs', icon: IconMail },
+          { label: 'Outbound logs', to: '/messaging/outbound-logs', icon: IconArrowUpRight },
+        ],
+      },
+      { label: 'Inbound logs', to: '/inbound-logs', icon: IconInbox },
+      { label: 'Templates', to: '/templates', icon: IconTemplate },
+      { label: 'Assistant', to: '/assistant', icon: IconRobot },
+      { label: 'Bookings', to: '/bookings', icon: IconCalendarEvent },
+    ],
+  },
+  {
+    title: 'Insights',
+    items: [
+      { label: 'Monitoring', to: '/monitoring', icon: IconHeartRateMonitor },
+      { label: 'Billing', to: '/billing', icon: IconCreditCard },
+    ],
+  },
+  {
+    title: 'Organization',
+    items: [
+      { label: 'Developers', to: '/developers', icon: IconCode },
+      { label: 'Settings', to: '/settings', icon: IconSettings },
+    ],
+  },
+  {
+    title: 'You',
+    items: [
+      { label: 'Notifications', to: '/notifications', icon: IconBell },
+      { label: 'Profile', to: '/profile', icon: IconUser },
+    ],
+  },
+];
+
+/** Staff-only: River UI, a separate app (full-page link). */
+export const JOBS_LINK = { label: 'Jobs', href: '/riverui/', icon: IconListDetails };
+
+/** Whether `pathname` is `to` or below it (the Dashboard matches only "/"). */
+export function isActive(pathname: string, to: string, exact = false): boolean {
+  if (to === '/' || exact) return pathname === to;
+  return pathname === to || pathname.startsWith(`${to}/`);
+}
