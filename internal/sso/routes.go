@@ -100,7 +100,7 @@ func (h *Handlers) Register(api huma.API) {
 				ev = h.logger(ctx, in.Provider).Warn()
 			}
 			ev.Err(err).Str("sso_error", code).Msg("SSO sign-in failed")
-			return redirectTo(loginError(code)), nil
+			return redirectTo(loginError(code, redirect)), nil
 		}
 		out := redirectTo(redirect)
 		out.SetCookie = h.Auth.SessionOutput(sess, true).SetCookie

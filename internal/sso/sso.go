@@ -275,29 +275,35 @@ func (h *Handlers) Callback(ctx context.Context, name string, in CallbackParams)
 		StateHash: auth.HashToken(in.State), Provider: name, Now: h.now(),
 	})
 	stateErr := err
+	// Failures after this point still know where the person was going,
+	// so the login page can send them there after another try.
+	back := ""
+	if stateErr == nil {
+		back = SafeRedirect(st.Redirect)
+	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", fmt.Errorf("taking SSO login state: %w", err)
+		return nil, back, fmt.Errorf("taking SSO login state: %w", err)
 	}
 	if in.Error != "" {
 		code := CodeProviderError
 		if in.Error == "access_denied" {
 			code = CodeAccessDenied
 		}
-		return nil, "", fail(code, fmt.Errorf("provider answered %q: %s", in.Error, in.ErrorDescription))
+		return nil, back, fail(code, fmt.Errorf("provider answered %q: %s", in.Error, in.ErrorDescription))
 	}
 	if stateErr != nil {
-		return nil, "", fail(CodeInvalidState, errors.New("state unknown, used or expired"))
+		return nil, back, fail(CodeInvalidState, errors.New("state unknown, used or expired"))
 	}
 	if in.Code == "" {
-		return nil, "", fail(CodeProviderError, errors.New("no code in callback"))
+		return nil, back, fail(CodeProviderError, errors.New("no code in callback"))
 	}
 	d, err := h.discover(ctx, name, pc)
 	if err != nil {
-		return nil, "", fail(CodeUnavailable, err)
+		return nil, back, fail(CodeUnavailable, err)
 	}
 	claims, subject, err := h.exchange(ctx, name, pc, d, in.Code, st)
 	if err != nil {
-		return nil, "", err
+		return nil, back, err
 	}
 	var sess *auth.Session
 	err = dbutil.WithTx(ctx, h.Sessions.DB, func(tx pgx.Tx) error {
@@ -309,7 +315,7 @@ func (h *Handlers) Callback(ctx context.Context, name string, in CallbackParams)
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, back, err
 	}
 	return sess, SafeRedirect(st.Redirect), nil
 }
@@ -454,7 +460,12 @@ func SafeRedirect(target string) string {
 	return target
 }
 
-// loginError is where a failed callback sends the browser.
-func loginError(code string) string {
-	return "/login?sso_error=" + url.QueryEscape(code)
+// loginError is where a failed callback sends the browser, keeping the
+// page the sign-in started from when it is known.
+func loginError(code, back string) string {
+	target := "/login?sso_error=" + url.QueryEscape(code)
+	if back != "" && back != "/" {
+		target += "&redirect=" + url.QueryEscape(back)
+	}
+	return target
 }

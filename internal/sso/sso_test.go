@@ -508,6 +508,16 @@ func TestCallbackFailures(t *testing.T) {
 		requireLoginError(t, resp, CodeInvalidState)
 	})
 
+	t.Run("FailureKeepsTheDeepLink", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil)
+
+		state := b.start(t, "/contacts/groups?color=red").Query().Get("state")
+		resp := b.call(t, http.MethodGet, "/api/v1/auth/sso/google/callback?error=access_denied&state="+state, nil)
+		require.Equal(t, http.StatusFound, resp.StatusCode)
+		require.Equal(t, "/login?sso_error=access_denied&redirect=%2Fcontacts%2Fgroups%3Fcolor%3Dred", resp.Header.Get("Location"))
+	})
+
 	t.Run("NonceMismatch", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil)
