@@ -66,7 +66,6 @@ test.describe('authentication', () => {
     await submitLogin(page, DEMO.email, DEMO.password);
     await expect(page).toHaveURL(/\/contacts\/groups\?color=red$/);
     expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/contacts/groups?color=red');
-    await expect(page.getByTestId('coming-soon')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Groups', exact: true })).toBeVisible();
   });
 

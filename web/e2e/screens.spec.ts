@@ -2,8 +2,6 @@ import { expect, test } from '@playwright/test';
 import { DEMO, login, shot } from './helpers';
 
 const SECTIONS: [string, string][] = [
-  ['/contacts', 'contacts'],
-  ['/contacts/groups', 'contacts-groups'],
   ['/contacts/telegram', 'contacts-telegram'],
   ['/messaging/send', 'messaging-send'],
   ['/messaging/conversations', 'messaging-conversations'],
@@ -11,7 +9,6 @@ const SECTIONS: [string, string][] = [
   ['/messaging/email-logs', 'messaging-email-logs'],
   ['/messaging/outbound-logs', 'messaging-outbound-logs'],
   ['/inbound-logs', 'inbound-logs'],
-  ['/templates', 'templates'],
   ['/assistant', 'assistant'],
   ['/bookings', 'bookings'],
   ['/monitoring', 'monitoring'],

@@ -6,6 +6,8 @@ import { LoginPage } from './pages/auth/LoginPage';
 import { SignupPage } from './pages/auth/SignupPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
 import { DashboardPage } from './pages/DashboardPage';
+import { ContactsPage } from './pages/contacts/ContactsPage';
+import { GroupsPage } from './pages/contacts/GroupsPage';
 import { DevelopersPage } from './pages/developers/DevelopersPage';
 import { InvitationPage } from './pages/InvitationPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -13,6 +15,9 @@ import { ProfilePage } from './pages/profile/ProfilePage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
 import { SECTIONS } from './pages/sections';
 import { SettingsPage } from './pages/settings/SettingsPage';
+import { TemplateEditorPage } from './pages/templates/TemplateEditorPage';
+import { TemplatesListPage } from './pages/templates/TemplatesListPage';
+import { SuppressionPage } from './pages/suppression/SuppressionPage';
 
 /** Sets document.title for the page it wraps. */
 function Titled({ title, children }: { title: string; children: ReactNode }) {
@@ -42,8 +47,16 @@ export const routes: RouteObject[] = [
             element: <AppLayout />,
             children: [
               { index: true, element: <Titled title="Dashboard"><DashboardPage /></Titled> },
-              ...Object.entries(SECTIONS).map(([path, spec]) => page(path, spec.title, <ComingSoonPage spec={spec} />)),
+              page('/contacts', 'Contacts', <ContactsPage />),
+              page('/contacts/groups', 'Groups', <GroupsPage />),
+              page('/suppression', 'Suppression', <SuppressionPage />),
+              ...Object.entries(SECTIONS)
+                .filter(([path]) => path !== '/contacts' && path !== '/contacts/groups' && path !== '/templates')
+                .map(([path, spec]) => page(path, spec.title, <ComingSoonPage spec={spec} />)),
               { path: '/messaging', element: <Titled title="Messaging"><ComingSoonPage spec={SECTIONS['/messaging/send']!} /></Titled> },
+              page('/templates', 'Templates', <TemplatesListPage />),
+              page('/templates/new', 'New template', <TemplateEditorPage />),
+              page('/templates/:id', 'Template', <TemplateEditorPage />),
               page('/developers', 'Developers', <DevelopersPage />),
               page('/settings', 'Settings', <SettingsPage />),
               page('/profile', 'Profile', <ProfilePage />),

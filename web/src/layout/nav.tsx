@@ -1,5 +1,6 @@
 import {
   IconAddressBook,
+  IconBan,
   IconBell,
   IconBrandTelegram,
   IconCalendarEvent,
@@ -52,6 +53,7 @@ export const NAV: NavSection[] = [
           { label: 'Telegram onboarding', to: '/contacts/telegram', icon: IconBrandTelegram },
         ],
       },
+      { label: 'Suppression', to: '/suppression', icon: IconBan },
     ],
   },
   {
