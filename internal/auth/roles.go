@@ -43,6 +43,10 @@ var Scopes = []Scope{
 	{"templates:read", "List, read and preview templates and their versions"},
 	{"templates:write", "Create, edit, submit and delete templates; change the email footer"},
 	{"templates:approve", "Approve and reject templates; choose each channel's default"},
+	{"channels:read", "Read channel settings (secrets show only whether they are set) and webhook URLs"},
+	{"channels:write", "Change channel credentials and settings; test connections"},
+	{"messages:read", "Read outbound and inbound messages, their events, conversations and logs"},
+	{"messages:write", "Send messages, upload attachments and reply in conversations"},
 }
 
 // ValidScope reports whether name is a known scope.
