@@ -55,6 +55,31 @@ type Config struct {
 
 	// WorkerConcurrency maps a River queue to its MaxWorkers (WORKER_<QUEUE>_CONCURRENCY).
 	WorkerConcurrency map[string]int
+
+	// Providers holds each provider's API root (SENDGRID_BASE_URL, ...).
+	// With the sandbox on, unset ones point at PUBLIC_BASE_URL/sandbox/<name>.
+	Providers ProviderURLs
+	// ProviderTimeout bounds one provider call (PROVIDER_TIMEOUT).
+	ProviderTimeout time.Duration
+	// StorageDir is where uploaded attachments and inbound media are kept
+	// (STORAGE_DIR, default DATA_DIR/files).
+	StorageDir string
+}
+
+// ProviderURLs are the API roots the provider adapters call.
+type ProviderURLs struct {
+	SendGrid  string
+	Twilio    string
+	Telegram  string
+	Instagram string
+}
+
+// providerDefaults are the real providers' API roots.
+var providerDefaults = ProviderURLs{
+	SendGrid:  "https://api.sendgrid.com",
+	Twilio:    "https://api.twilio.com",
+	Telegram:  "https://api.telegram.org",
+	Instagram: "https://graph.facebook.com",
 }
 
 // SSOProvider is one OpenID Connect provider's client settings.
@@ -215,6 +240,28 @@ func Load(getenv func(string) string) (*Config, error) {
 			bad(prefix+"CLIENT_SECRET", "set both %sCLIENT_ID and %sCLIENT_SECRET, or neither", prefix, prefix)
 		}
 		c.SSO[name] = p
+	}
+
+	c.ProviderTimeout = dur("PROVIDER_TIMEOUT", 15*time.Second)
+	c.StorageDir = str("STORAGE_DIR", filepath.Join(c.DataDir, "files"))
+	providerURL := func(name, def string) string {
+		v := strings.TrimRight(str(strings.ToUpper(name)+"_BASE_URL", ""), "/")
+		if v == "" {
+			if c.Sandbox {
+				return c.PublicBaseURL + "/sandbox/" + name
+			}
+			return def
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(strings.ToUpper(name)+"_BASE_URL", "want an absolute http(s) URL, got %q", v)
+		}
+		return v
+	}
+	c.Providers = ProviderURLs{
+		SendGrid:  providerURL("sendgrid", providerDefaults.SendGrid),
+		Twilio:    providerURL("twilio", providerDefaults.Twilio),
+		Telegram:  providerURL("telegram", providerDefaults.Telegram),
+		Instagram: providerURL("instagram", providerDefaults.Instagram),
 	}
 
 	for queue, def := range Queues {
