@@ -19,6 +19,11 @@
 // undeclared variable, or declares one it never uses, is refused with the
 // variable named.
 //
+// Previews render a saved version (PreviewTemplate) or content not saved
+// yet (PreviewDraft, for an editor's live preview) through the same code;
+// a draft's problems (what saving would refuse) come back as a list, not as
+// a 422, so that they can be shown while the user types.
+//
 // Rendering escapes values in the HTML body only. An email template without
 // {{unsubscribe_url}} in a part gets the org's footer there (settings.go);
 // a missing plain-text part is derived from the HTML (html_text.go).

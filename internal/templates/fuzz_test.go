@@ -1,12 +1,13 @@
 package templates
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
-// Run with: go test ./internal/templates/ -run '^$' -fuzz FuzzParse (or FuzzRender, FuzzHTMLToText).
+// Run with: go test ./internal/templates/ -run '^$' -fuzz FuzzParse (or FuzzRender, FuzzCheck, FuzzHTMLToText).
 
 var fuzzSeeds = []string{
 	"", "Hi {{first_name}}", "{{ attributes.plan }}", "{{", "}}", "{{}}", "{{{a}}}", "{{a}}{{b}}",
@@ -108,6 +109,34 @@ func FuzzHTMLToText(f *testing.F) {
 		}
 		if out != strings.Trim(out, "\n") {
 			t.Fatalf("blank lines at the ends: %q", out)
+		}
+	})
+}
+
+// FuzzCheck runs the checks whose problems a draft preview lists on any
+// content, for every channel: they never panic, each problem has a field, a
+// message and a kind, and an undeclared or unused problem names its
+// variable, so that an editor can put it where it belongs.
+func FuzzCheck(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s, "x")
+		f.Add(s, "first_name")
+	}
+	kinds := []ProblemKind{ProblemSyntax, ProblemUndeclared, ProblemUnused, ProblemDeclaration, ProblemContent}
+	f.Fuzz(func(t *testing.T, src, declared string) {
+		for _, ch := range append(slices.Clone(Channels), Channel("sms")) {
+			c := Content{Body: src, Variables: []TemplateVariable{{Name: declared}}}
+			if ch == ChannelEmail {
+				c = Content{Subject: src, BodyHTML: src, BodyText: src, Variables: c.Variables}
+			}
+			for _, e := range check(ch, &c, false) {
+				if e.location == "" || e.message == "" || !slices.Contains(kinds, e.kind) {
+					t.Fatalf("%s: problem without a place, message or kind: %+v", ch, e)
+				}
+				if name, _ := e.value.(string); (e.kind == ProblemUndeclared || e.kind == ProblemUnused) && name == "" {
+					t.Fatalf("%s: %s problem names no variable: %+v", ch, e.kind, e)
+				}
+			}
 		}
 	})
 }

@@ -76,6 +76,15 @@ type TemplatePatchBody struct {
 	Variables            *[]TemplateVariable `json:"variables,omitempty" maxItems:"100" doc:"Replaces the declared variables."`
 }
 
+// TemplateDraftPreviewBody is an unsaved template to preview: the editor's
+// content, and whom to render it for.
+type TemplateDraftPreviewBody struct {
+	Channel Channel `json:"channel" enum:"email,whatsapp,telegram,instagram"`
+	TemplateContentBody
+	ContactID *uuid.UUID     `json:"contact_id,omitempty" doc:"Render for this contact; sample values when absent."`
+	Values    map[string]any `json:"values,omitempty" doc:"Values by variable name; they win over the contact's and the samples."`
+}
+
 // ListQuery filters the list.
 type ListQuery struct {
 	Channel string `query:"channel" enum:"email,whatsapp,telegram,instagram" doc:"Only this channel."`
@@ -133,6 +142,27 @@ func (h *Handlers) Register(api huma.API) {
 			return nil, err
 		}
 		return &struct{ Body TemplateSettings }{Body: s}, nil
+	})
+
+	// Before /{id} too, for the same reason. Previewing unsaved content
+	// reads nothing a saved preview would not show: the same access.
+	huma.Register(api, auth.Operation(huma.Operation{
+		OperationID: "preview-template-draft", Method: http.MethodPost, Path: "/api/v1/templates/preview", Tags: tags,
+		Summary: "Preview unsaved template content",
+		Description: "Renders content that is not saved (an editor's current draft) exactly as the preview of a saved version would: " +
+			"for `contact_id`, or with the declared samples when no contact is given; `values` supply or override values. " +
+			"What saving the content would refuse (undeclared or unused variables, malformed placeholders, missing fields) is listed " +
+			"in `problems` instead of answering 422, so that an editor can preview while the user types.",
+		Errors: []int{http.StatusUnprocessableEntity, http.StatusNotImplemented},
+	}, read), func(ctx context.Context, in *struct{ Body TemplateDraftPreviewBody }) (*struct{ Body *DraftPreview }, error) {
+		b := in.Body
+		pv, err := PreviewDraft(ctx, h.DB, orgOf(ctx), DraftParams{
+			Channel: b.Channel, Content: b.content(), ContactID: b.ContactID, Values: b.Values, UnsubscribeURL: h.previewUnsubscribeURL(),
+		}, h.Contacts)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body *DraftPreview }{Body: pv}, nil
 	})
 
 	huma.Register(api, auth.Operation(huma.Operation{
@@ -290,7 +320,7 @@ func (h *Handlers) Register(api huma.API) {
 			Version   int            `json:"version,omitempty" minimum:"1" doc:"The version to render; the newest when absent."`
 		} `required:"false"`
 	}) (*struct{ Body *TemplatePreview }, error) {
-		p := PreviewParams{UnsubscribeURL: strings.TrimRight(h.PublicBaseURL, "/") + "/u/preview"}
+		p := PreviewParams{UnsubscribeURL: h.previewUnsubscribeURL()}
 		if in.Body != nil {
 			p.ContactID, p.Values, p.Version = in.Body.ContactID, in.Body.Variables, in.Body.Version
 		}
@@ -300,4 +330,9 @@ func (h *Handlers) Register(api huma.API) {
 		}
 		return &struct{ Body *TemplatePreview }{Body: pv}, nil
 	})
+}
+
+// previewUnsubscribeURL stands in for a recipient's unsubscribe link in previews.
+func (h *Handlers) previewUnsubscribeURL() string {
+	return strings.TrimRight(h.PublicBaseURL, "/") + "/u/preview"
 }

@@ -177,6 +177,134 @@ func TestRoutesPreview(t *testing.T) {
 	require.Equal(t, "body.version", p.Errors[0].Location)
 }
 
+// draftPreviewJSON is the draft preview's answer as a client reads it.
+type draftPreviewJSON struct {
+	Channel        string   `json:"channel"`
+	Subject        string   `json:"subject"`
+	HTML           string   `json:"html"`
+	Text           string   `json:"text"`
+	Body           string   `json:"body"`
+	Missing        []string `json:"missing"`
+	FooterAppended struct {
+		HTML bool `json:"html"`
+		Text bool `json:"text"`
+	} `json:"footer_appended"`
+	Problems []struct {
+		Location string `json:"location"`
+		Message  string `json:"message"`
+		Kind     string `json:"kind"`
+		Variable string `json:"variable"`
+	} `json:"problems"`
+}
+
+func TestRoutesPreviewDraft(t *testing.T) {
+	t.Parallel()
+	b := setupAPI(t)
+	viewer := b.roleToken(t, auth.RoleViewer)
+	const path = "/api/v1/templates/preview"
+	// Subtests share the bundle's transaction, so they run one by one.
+
+	t.Run("renders like a saved preview", func(t *testing.T) {
+		// The same content saved and unsaved renders the same: one renderer.
+		var tpl templateJSON
+		require.Equal(t, http.StatusCreated, b.call(t, "POST", "/api/v1/templates", b.roleToken(t, auth.RoleMember), newTemplateBody("Same"), &tpl))
+		var saved, draft draftPreviewJSON
+		require.Equal(t, http.StatusOK, b.call(t, "POST", "/api/v1/templates/"+tpl.ID.String()+"/preview", viewer, nil, &saved))
+		body := newTemplateBody("")
+		delete(body, "name")
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, body, &draft))
+		require.Equal(t, "Hello Ada", draft.Subject)
+		require.Contains(t, draft.HTML, "Your plan: pro")
+		require.Contains(t, draft.HTML, `href="https://sb.test/u/preview"`)
+		require.True(t, draft.FooterAppended.HTML)
+		require.Contains(t, draft.Text, "Your plan: pro", "the text part is derived from the HTML")
+		require.Empty(t, draft.Problems)
+		require.Empty(t, draft.Missing)
+		require.Equal(t, saved.Subject, draft.Subject)
+		require.Equal(t, saved.HTML, draft.HTML)
+		require.Equal(t, saved.Text, draft.Text)
+	})
+
+	t.Run("lists what a save would refuse instead of refusing", func(t *testing.T) {
+		var pv draftPreviewJSON
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, map[string]any{
+			"channel":   "email",
+			"subject":   "Hi {{first_name}} {{coupon}}",
+			"body_html": "<p>{{attributes.plan}} {{ oops</p>",
+			"variables": []map[string]any{{"name": "attributes.plan", "sample": "gold"}, {"name": "ghost"}},
+		}, &pv))
+		type got struct{ loc, kind, variable string }
+		var problems []got
+		for _, p := range pv.Problems {
+			problems = append(problems, got{p.Location, p.Kind, p.Variable})
+		}
+		require.ElementsMatch(t, []got{
+			{"body.subject", "undeclared", "coupon"},
+			{"body.body_html", "syntax", ""},
+			{"body.variables[1].name", "unused", "ghost"},
+		}, problems, "the generated text part does not repeat the HTML's problems")
+		require.Equal(t, "Hi Ada ", pv.Subject, "an undeclared variable renders as missing")
+		require.Equal(t, []string{"coupon"}, pv.Missing)
+		require.Contains(t, pv.HTML, "<p>gold {{ oops</p>", "a malformed placeholder stays text")
+	})
+
+	t.Run("an empty draft is a list of problems too", func(t *testing.T) {
+		var pv draftPreviewJSON
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, map[string]any{"channel": "email"}, &pv))
+		locs := map[string]string{}
+		for _, p := range pv.Problems {
+			locs[p.Location] = p.Kind
+		}
+		require.Equal(t, map[string]string{"body.subject": "content", "body.body_html": "content"}, locs)
+	})
+
+	t.Run("chat channels, values and contacts", func(t *testing.T) {
+		contactID := uuid.New()
+		b.contacts[contactID] = map[string]any{"org_id": b.org.ID, "first_name": "Linus", "attributes": map[string]any{"plan": "team"}}
+		draft := map[string]any{
+			"channel":   "telegram",
+			"body":      "Hi {{first_name}}, your {{attributes.plan}} plan renews on {{renews_on}}.",
+			"variables": []map[string]any{{"name": "attributes.plan", "sample": "pro"}, {"name": "renews_on", "default": "soon"}},
+		}
+		var pv draftPreviewJSON
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, draft, &pv))
+		require.Equal(t, "Hi Ada, your pro plan renews on soon.", pv.Body)
+		require.Empty(t, pv.Subject)
+
+		draft["contact_id"] = contactID
+		draft["values"] = map[string]any{"renews_on": "1 May"}
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, draft, &pv))
+		require.Equal(t, "Hi Linus, your team plan renews on 1 May.", pv.Body)
+
+		// Too long for Instagram: a problem, still rendered.
+		long := map[string]any{"channel": "instagram", "body": strings.Repeat("x", 1001)}
+		require.Equal(t, http.StatusOK, b.call(t, "POST", path, viewer, long, &pv))
+		require.Len(t, pv.Problems, 1)
+		require.Equal(t, "body.body", pv.Problems[0].Location)
+		require.Equal(t, "content", pv.Problems[0].Kind)
+		require.Len(t, pv.Body, 1001)
+	})
+
+	t.Run("what is not content is still refused", func(t *testing.T) {
+		other, _ := newOrg(b.ctx, t, b.tx)
+		foreign := uuid.New()
+		b.contacts[foreign] = map[string]any{"org_id": other.ID, "first_name": "Nope"}
+		var p problem
+		require.Equal(t, http.StatusUnprocessableEntity, b.call(t, "POST", path, viewer, map[string]any{"channel": "telegram", "body": "Hi", "contact_id": foreign}, &p), "another org's contact")
+		require.Equal(t, "body.contact_id", p.Errors[0].Location)
+		require.Equal(t, http.StatusUnprocessableEntity, b.call(t, "POST", path, viewer, map[string]any{"channel": "sms", "body": "Hi"}, nil))
+		require.Equal(t, http.StatusUnprocessableEntity, b.call(t, "POST", path, viewer, map[string]any{"body": "Hi"}, nil), "the channel is required")
+		require.Equal(t, http.StatusUnauthorized, b.call(t, "POST", path, "", map[string]any{"channel": "telegram", "body": "Hi"}, nil))
+	})
+}
+
+func TestPreviewDraftWithoutContacts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := PreviewDraft(b.ctx, b.tx, b.org.ID, DraftParams{Channel: ChannelTelegram, Content: Content{Body: "Hi"}, ContactID: &b.owner.ID}, nil)
+	require.ErrorIs(t, err, ErrContactsUnavailable)
+}
+
 func TestRoutesListAndSettings(t *testing.T) {
 	t.Parallel()
 	b := setupAPI(t)
@@ -247,6 +375,7 @@ func TestRoutesRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/templates/" + id, nil, auth.RoleViewer, 200},
 		{"GET", "/api/v1/templates/" + id + "/versions", nil, auth.RoleViewer, 200},
 		{"POST", "/api/v1/templates/" + id + "/preview", nil, auth.RoleViewer, 200},
+		{"POST", "/api/v1/templates/preview", map[string]any{"channel": "telegram", "body": "Hi"}, auth.RoleViewer, 200},
 		{"GET", "/api/v1/templates/settings", nil, auth.RoleViewer, 200},
 		{"PATCH", "/api/v1/templates/" + id, map[string]any{}, auth.RoleMember, 200},
 		{"POST", "/api/v1/templates", map[string]any{"name": "x", "channel": "sms"}, auth.RoleMember, 422},
@@ -281,6 +410,8 @@ func TestRoutesAPIKeyScopes(t *testing.T) {
 	path := "/api/v1/templates/" + tpl.ID.String()
 
 	require.Equal(t, http.StatusOK, b.call(t, "GET", path, read, nil, nil))
+	require.Equal(t, http.StatusOK, b.call(t, "POST", "/api/v1/templates/preview", read, map[string]any{"channel": "telegram", "body": "Hi"}, nil), "templates:read previews drafts")
+	require.Equal(t, http.StatusForbidden, b.call(t, "POST", "/api/v1/templates/preview", b.apiKey(t, b.org.ID, "contacts:read"), map[string]any{"channel": "telegram", "body": "Hi"}, nil))
 	var p problem
 	require.Equal(t, http.StatusForbidden, b.call(t, "PATCH", path, read, map[string]any{"name": "x"}, &p))
 	require.Contains(t, p.Detail, "scope")

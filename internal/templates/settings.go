@@ -79,16 +79,16 @@ func PutSettings(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p Set
 	} {
 		parsed := Parse(f.src)
 		for _, se := range parsed.Errors {
-			errs = append(errs, fieldError{f.loc, se.Error(), nil})
+			errs = append(errs, fieldError{f.loc, se.Error(), nil, ProblemSyntax})
 		}
 		for _, name := range parsed.Names() {
 			if !IsBuiltin(name) {
 				errs = append(errs, fieldError{f.loc, fmt.Sprintf("uses %q: a footer may only use the built-in variables (%s)",
-					name, strings.Join(append(append([]string{}, SystemVariables...), ContactVariables...), ", ")), name})
+					name, strings.Join(append(append([]string{}, SystemVariables...), ContactVariables...), ", ")), name, ProblemUndeclared})
 			}
 		}
 		if !uses(parsed, VarUnsubscribeURL) {
-			errs = append(errs, fieldError{f.loc, "must contain {{unsubscribe_url}}: the footer is what gives templates without one an unsubscribe link", nil})
+			errs = append(errs, fieldError{f.loc, "must contain {{unsubscribe_url}}: the footer is what gives templates without one an unsubscribe link", nil, ProblemContent})
 		}
 	}
 	if err := toFault(errs); err != nil {

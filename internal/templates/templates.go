@@ -231,10 +231,18 @@ var (
 
 // prepare checks c for channel ch, derives the text body when it is empty
 // (or generated and the HTML changed: regenerate says so), and checks the
-// variables against the placeholders.
+// variables against the placeholders. Saving refuses any problem with a 422.
 func prepare(ch Channel, c *Content, regenerate bool) error {
+	return toFault(check(ch, c, regenerate))
+}
+
+// check is prepare's work, answering the problems as a list: previews of
+// unsaved drafts show them as warnings instead of refusing.
+func check(ch Channel, c *Content, regenerate bool) []fieldError {
 	var errs []fieldError
-	add := func(loc, msg string, v any) { errs = append(errs, fieldError{loc, msg, v}) }
+	add := func(loc, msg string, v any) {
+		errs = append(errs, fieldError{location: loc, message: msg, value: v, kind: ProblemContent})
+	}
 	mustBeEmpty := func(loc, value, why string) {
 		if value != "" {
 			add(loc, why, nil)
@@ -306,8 +314,7 @@ func prepare(ch Channel, c *Content, regenerate bool) error {
 	default:
 		add("body.channel", "must be email, whatsapp, telegram or instagram", string(ch))
 	}
-	errs = append(errs, checkVariables(fields, c.Variables)...)
-	return toFault(errs)
+	return append(errs, checkVariables(fields, c.Variables)...)
 }
 
 func toFault(errs []fieldError) error {

@@ -66,12 +66,35 @@ type fieldRefs struct {
 	parsed   *Parsed
 }
 
-// fieldError is one problem with a field, reported as a 422 entry.
+// fieldError is one problem with a field, reported as a 422 entry (or,
+// by previews of drafts, as a Problem).
 type fieldError struct {
 	location string
 	message  string
 	value    any
+	kind     ProblemKind
 }
+
+// ProblemKind says what sort of problem a template has, so that an editor
+// can show it where it belongs: by the field, or by the declaration.
+type ProblemKind string
+
+// The kinds of problem.
+const (
+	// ProblemSyntax is a malformed placeholder.
+	ProblemSyntax ProblemKind = "syntax"
+	// ProblemUndeclared is a placeholder whose variable is not declared
+	// (or that the platform does not supply).
+	ProblemUndeclared ProblemKind = "undeclared"
+	// ProblemUnused is a declared variable no field uses.
+	ProblemUnused ProblemKind = "unused"
+	// ProblemDeclaration is a declaration that cannot stand: a bad or
+	// reserved name, or one declared twice.
+	ProblemDeclaration ProblemKind = "declaration"
+	// ProblemContent is anything else: a required field, a length limit, a
+	// field the channel does not take.
+	ProblemContent ProblemKind = "content"
+)
 
 // checkVariables validates the declared variables against the placeholders
 // of the fields: syntax, undeclared names, unused declarations, duplicates,
@@ -85,25 +108,25 @@ func checkVariables(fields []fieldRefs, vars []TemplateVariable) []fieldError {
 			if v.Name == "" {
 				msg = "is required"
 			}
-			errs = append(errs, fieldError{loc, msg, v.Name})
+			errs = append(errs, fieldError{loc, msg, v.Name, ProblemDeclaration})
 			continue
 		}
 		if _, dup := declared[v.Name]; dup {
-			errs = append(errs, fieldError{loc, fmt.Sprintf("declares %q twice", v.Name), v.Name})
+			errs = append(errs, fieldError{loc, fmt.Sprintf("declares %q twice", v.Name), v.Name, ProblemDeclaration})
 			continue
 		}
 		declared[v.Name] = i
 		if slices.Contains(SystemVariables, v.Name) {
-			errs = append(errs, fieldError{loc, fmt.Sprintf("%q is supplied by the platform on every send; do not declare it", v.Name), v.Name})
+			errs = append(errs, fieldError{loc, fmt.Sprintf("%q is supplied by the platform on every send; do not declare it", v.Name), v.Name, ProblemDeclaration})
 		} else if strings.HasPrefix(v.Name, reservedPrefix) {
-			errs = append(errs, fieldError{loc, fmt.Sprintf("%q is not a variable the platform supplies (org.name is the only org variable)", v.Name), v.Name})
+			errs = append(errs, fieldError{loc, fmt.Sprintf("%q is not a variable the platform supplies (org.name is the only org variable)", v.Name), v.Name, ProblemDeclaration})
 		}
 	}
 
 	used := map[string]bool{}
 	for _, f := range fields {
 		for _, se := range f.parsed.Errors {
-			errs = append(errs, fieldError{f.location, se.Error(), nil})
+			errs = append(errs, fieldError{f.location, se.Error(), nil, ProblemSyntax})
 		}
 		reported := map[string]bool{}
 		for _, r := range f.parsed.Refs {
@@ -116,16 +139,16 @@ func checkVariables(fields []fieldRefs, vars []TemplateVariable) []fieldError {
 			case isDeclared || IsBuiltin(r.Name):
 			case strings.HasPrefix(r.Name, reservedPrefix):
 				reported[r.Name] = true
-				errs = append(errs, fieldError{f.location, fmt.Sprintf("uses %q (%s), which the platform does not supply: org.name is the only org variable", r.Name, r.Pos), r.Name})
+				errs = append(errs, fieldError{f.location, fmt.Sprintf("uses %q (%s), which the platform does not supply: org.name is the only org variable", r.Name, r.Pos), r.Name, ProblemUndeclared})
 			default:
 				reported[r.Name] = true
-				errs = append(errs, fieldError{f.location, fmt.Sprintf("uses the undeclared variable %q (%s): declare it under variables", r.Name, r.Pos), r.Name})
+				errs = append(errs, fieldError{f.location, fmt.Sprintf("uses the undeclared variable %q (%s): declare it under variables", r.Name, r.Pos), r.Name, ProblemUndeclared})
 			}
 		}
 	}
 	for i, v := range vars {
 		if n, ok := declared[v.Name]; ok && n == i && !used[v.Name] {
-			errs = append(errs, fieldError{fmt.Sprintf("body.variables[%d].name", i), fmt.Sprintf("declares %q but no field uses it", v.Name), v.Name})
+			errs = append(errs, fieldError{fmt.Sprintf("body.variables[%d].name", i), fmt.Sprintf("declares %q but no field uses it", v.Name), v.Name, ProblemUnused})
 		}
 	}
 	return errs

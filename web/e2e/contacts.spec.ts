@@ -13,8 +13,8 @@ async function newContact(page: Page, first: string, last: string, email: string
 }
 
 test.describe('contacts', () => {
-  test('contacts, duplicates, import, groups, suppression and unsubscribe', async ({ page }) => {
-    test.setTimeout(120_000);
+  test('contacts, duplicates, import and its history, groups, suppression (with CSV import), unsubscribe and resubscribe', async ({ page }) => {
+    test.setTimeout(180_000);
     const run = unique('c');
     const ana = `ana-${run}@example.com`;
     const bo = `bo-${run}@example.com`;
@@ -74,6 +74,47 @@ test.describe('contacts', () => {
     expect(rejects).not.toContain(`cy-${run}@example.com`);
     await importDialog.getByRole('button', { name: 'Done' }).click();
     await expect(page.getByTestId(`contact-row-cy-${run}@example.com`)).toContainText('Cy Cole');
+
+    // The import history lists the finished import with its counts, who and when.
+    await page.getByRole('main').getByRole('link', { name: 'Import history' }).click();
+    await expect(page).toHaveURL(/\/contacts\/imports$/);
+    await expect(page.getByRole('heading', { name: 'Import history' })).toBeVisible();
+    const importRow = page.getByTestId(`import-row-people-${run}.csv`);
+    await expect(importRow.getByTestId('import-row-status')).toHaveText('Completed');
+    await expect(importRow.getByTestId('import-row-total')).toHaveText('3');
+    await expect(importRow.getByTestId('import-row-created')).toHaveText('2');
+    await expect(importRow.getByTestId('import-row-merged')).toHaveText('0');
+    await expect(importRow.getByTestId('import-row-rejected')).toHaveText('1');
+    await expect(importRow).toContainText('Demo Owner');
+    await expect(importRow.getByTestId('import-row-when')).toHaveText(/just now|minute/);
+    await shot(page, 'contacts-import-history');
+    const historyDownload = page.waitForEvent('download');
+    await importRow.getByRole('button', { name: `Download rejected rows of people-${run}.csv` }).click();
+    expect(readFileSync((await (await historyDownload).path())!, 'utf8')).toContain(`not-an-email-${run}`);
+
+    // Another import, watched from the history while it runs, then deleted.
+    // (Other addresses than the run's: the search below counts this run's contacts.)
+    const bulkRun = unique('b');
+    const many = ['email,first_name', ...Array.from({ length: 400 }, (_, i) => `bulk${i}-${bulkRun}@example.com,Bulk${i}`)].join('\n');
+    await page.getByRole('button', { name: 'Import CSV' }).first().click();
+    const again = page.getByRole('dialog', { name: 'Import contacts from CSV' });
+    await again.locator('input[type="file"]').setInputFiles({ name: `bulk-${run}.csv`, mimeType: 'text/csv', buffer: Buffer.from(many) });
+    await again.getByRole('button', { name: 'Upload' }).click();
+    await again.getByRole('button', { name: 'Start import' }).click();
+    await expect(again.getByTestId('import-progress')).toBeVisible();
+    await again.getByRole('button', { name: /^(Close|Done)$/ }).click();
+    const bulkRow = page.getByTestId(`import-row-bulk-${run}.csv`);
+    await expect(bulkRow.getByTestId('import-row-status')).toHaveText('Completed', { timeout: 60_000 });
+    await expect(bulkRow.getByTestId('import-row-created')).toHaveText('400');
+    await expect(bulkRow.getByRole('button', { name: /Download rejected rows/ })).toHaveCount(0);
+    await bulkRow.getByRole('button', { name: `Delete import bulk-${run}.csv` }).click();
+    const deleteImport = page.getByRole('dialog', { name: 'Delete import' });
+    await deleteImport.getByRole('button', { name: 'Delete import' }).click();
+    await expect(deleteImport).toBeHidden();
+    await expect(bulkRow).toHaveCount(0);
+    await expect(importRow).toBeVisible();
+    await page.getByRole('link', { name: 'Contacts', exact: true }).first().click();
+    await expect(page).toHaveURL(/\/contacts$/);
 
     // A group, and contacts bulk-assigned to it.
     const groupName = `VIP ${run}`;
@@ -138,6 +179,44 @@ test.describe('contacts', () => {
     await expect(removeDialog).toBeHidden();
     await expect(page.getByTestId(`suppression-row-${blocked}`)).toHaveCount(0);
 
+    // Suppression CSV import: added, skipped (already there or repeated) and rejected rows with the reason.
+    const supCsv = [
+      'email,reason',
+      `bounce-${run}@example.com,bounced`,
+      `spam-${run}@example.com,spam_complaint`,
+      `bounce-${run}@example.com,`,
+      `not-an-address-${run},`,
+      `odd-${run}@example.com,angry`,
+    ].join('\n');
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const supDialog = page.getByRole('dialog', { name: 'Import suppressions from CSV' });
+    await supDialog.locator('input[type="file"]').setInputFiles({ name: 'suppressions.csv', mimeType: 'text/csv', buffer: Buffer.from(supCsv) });
+    await shot(page, 'suppression-import');
+    await supDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(supDialog.getByTestId('suppression-import-added')).toHaveText('2');
+    await expect(supDialog.getByTestId('suppression-import-skipped')).toHaveText('1');
+    await expect(supDialog.getByTestId('suppression-import-rejected')).toHaveText('2');
+    const supRejects = supDialog.getByTestId('suppression-import-rejects');
+    await expect(supRejects).toContainText(`not-an-address-${run}`);
+    await expect(supRejects).toContainText(`odd-${run}@example.com`);
+    await expect(supRejects).toContainText('reason must be');
+    await shot(page, 'suppression-import-result');
+    await supDialog.getByRole('button', { name: 'Done' }).click();
+    await expect(supDialog).toBeHidden();
+    await expect(page.getByTestId(`suppression-row-bounce-${run}@example.com`)).toContainText('Bounced');
+    await expect(page.getByTestId(`suppression-row-spam-${run}@example.com`)).toContainText('Spam complaint');
+
+    // A file without a channel column or a channel-named column asks for the channel.
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await supDialog.locator('input[type="file"]').setInputFiles({ name: 'values.csv', mimeType: 'text/csv', buffer: Buffer.from(`value\n+4930${Date.now() % 1e7}\n`) });
+    await supDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(supDialog.getByText(/Choose a channel/)).toBeVisible();
+    await supDialog.getByRole('textbox', { name: 'Channel' }).click();
+    await page.getByRole('option', { name: 'WhatsApp' }).click();
+    await supDialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(supDialog.getByTestId('suppression-import-added')).toHaveText('1');
+    await supDialog.getByRole('button', { name: 'Done' }).click();
+
     // The public unsubscribe page of a contact.
     const url = await page.evaluate(
       async ({ email, password, ana }) => {
@@ -170,9 +249,53 @@ test.describe('contacts', () => {
     await page.goto('/suppression');
     await expect(page.getByTestId(`suppression-row-${ana}`)).toContainText('Unsubscribed');
 
+    // An admin resubscribes Ana from the drawer: a reason is required and the history keeps it.
+    await page.goto('/contacts?opted_out=email');
+    await page.getByTestId(`contact-row-${ana}`).click();
+    const anaDrawer = page.getByRole('dialog', { name: 'Contact' });
+    await expect(anaDrawer.getByTestId('consent-email')).toContainText('Opted out');
+    await expect(anaDrawer.getByTestId('consent-history')).toContainText('Opted out of Email');
+    await expect(anaDrawer.getByTestId('consent-history')).toContainText('The contact, via the unsubscribe page');
+    await anaDrawer.getByRole('button', { name: 'Resubscribe to Email' }).click();
+    const resub = page.getByRole('dialog', { name: 'Resubscribe to Email' });
+    await expect(resub).toContainText(ana);
+    await expect(resub.getByRole('button', { name: 'Resubscribe' })).toBeDisabled();
+    await resub.getByLabel('Reason').fill('Called us and asked for the newsletter again');
+    await shot(page, 'contacts-resubscribe');
+    await resub.getByRole('button', { name: 'Resubscribe' }).click();
+    await expect(resub).toBeHidden();
+    await expect(anaDrawer.getByTestId('consent-email')).toContainText('Opted in');
+    const history = anaDrawer.getByTestId('consent-history');
+    await expect(history.getByTestId('consent-event').first()).toContainText('Resubscribed to Email');
+    await expect(history.getByTestId('consent-event').first()).toContainText('Called us and asked for the newsletter again');
+    await expect(history.getByTestId('consent-event').first()).toContainText('Demo Owner');
+    await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+    await history.scrollIntoViewIfNeeded();
+    await shot(page, 'contacts-drawer-consent');
+    // The suppression was lifted with it.
+    const drawerUrl = page.url();
+    await page.goto('/suppression');
+    await page.getByRole('textbox', { name: 'Search suppressions' }).fill(ana);
+    await expect(page.getByText('Nothing matches')).toBeVisible();
+    await page.goto(drawerUrl);
+    await expect(anaDrawer.getByTestId('consent-email')).toContainText('Opted in');
+
+    // And opts her out again from the drawer, with a note.
+    await anaDrawer.getByRole('button', { name: 'Opt out of Email' }).click();
+    const optOut = page.getByRole('dialog', { name: 'Opt out of Email' });
+    await optOut.getByLabel('Note').fill('Replied STOP');
+    await optOut.getByRole('button', { name: 'Opt out' }).click();
+    await expect(optOut).toBeHidden();
+    await expect(anaDrawer.getByTestId('consent-email')).toContainText('Opted out');
+    await expect(history.getByTestId('consent-event').first()).toContainText('Opted out of Email');
+    await expect(history.getByTestId('consent-event').first()).toContainText('Replied STOP');
+    await page.keyboard.press('Escape');
+    await page.goto('/suppression');
+    await expect(page.getByTestId(`suppression-row-${ana}`)).toContainText('Unsubscribed');
+
     // Usable on a phone.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto('/contacts');
+    await page.goto(`/contacts?search=${run}`);
     await expect(page.getByTestId(`contact-row-${ana}`)).toBeVisible();
     await shot(page, 'contacts-mobile', { fullPage: false });
     await page.goto('/suppression');

@@ -101,4 +101,73 @@ test.describe('templates', () => {
     await expect(page.getByTestId('version-2')).toBeVisible();
     await shot(page, 'templates-editor-mobile');
   });
+
+  test('the preview follows unsaved edits as they are typed, with variable warnings inline', async ({ page }) => {
+    test.setTimeout(120_000);
+    await login(page, DEMO.email, DEMO.password);
+    await page.goto('/templates/new');
+    const preview = page.getByTestId('preview-panel');
+    const html = page.frameLocator('[data-testid="preview-html"]').locator('body');
+    await expect(preview.getByTestId('preview-state')).toHaveText('Live');
+
+    // Nothing is saved: the preview renders what is typed, with the samples.
+    await page.getByLabel('Subject').pressSequentially('Hi {{first_name}} from {{org.name}}');
+    await expect(page.getByTestId('preview-subject')).toHaveText(`Hi Ada from ${DEMO.org}`);
+    const body = page.locator('.ProseMirror');
+    await body.click();
+    await body.pressSequentially('Your code is {{coupon}}.');
+    await expect(html).toContainText('Your code is .');
+    await expect(page.getByTestId('preview-missing')).toContainText('coupon');
+    // The undeclared variable is flagged under the body, while typing.
+    await expect(page.getByTestId('warnings-body_html')).toContainText('undeclared variable "coupon"');
+    await expect(preview.getByTestId('preview-warnings')).toHaveText('1 to fix');
+    await shot(page, 'templates-live-undeclared');
+
+    // Declaring it from the warning, with a sample: the preview shows the sample, the warning goes.
+    await page.getByRole('button', { name: 'Declare coupon' }).click();
+    await expect(page.getByLabel('Variable name')).toHaveValue('coupon');
+    await page.getByLabel('Sample value').fill('WELCOME10');
+    await expect(html).toContainText('Your code is WELCOME10.');
+    await expect(page.getByTestId('warnings-body_html')).toHaveCount(0);
+    await expect(page.getByTestId('preview-missing')).toHaveCount(0);
+    await expect(preview.getByTestId('preview-warnings')).toHaveCount(0);
+
+    // A declaration no field uses is flagged on its row.
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByLabel('Variable name').nth(1).fill('ghost');
+    await expect(page.getByTestId('variable-warning-1')).toContainText('declares "ghost" but no field uses it');
+    await shot(page, 'templates-live-unused');
+    await page.getByRole('button', { name: 'Remove variable' }).nth(1).click();
+    await expect(page.getByTestId('variable-warning-1')).toHaveCount(0);
+
+    // Typing on keeps the preview in step; the text part follows the HTML.
+    await body.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' See you soon!');
+    await expect(html).toContainText('Your code is WELCOME10. See you soon!');
+    await preview.getByText('Text', { exact: true }).click();
+    await expect(page.getByTestId('preview-text')).toContainText('Your code is WELCOME10. See you soon!');
+    await expect(page.getByTestId('preview-text')).toContainText('Unsubscribe:');
+
+    // It saves as previewed; the saved template previews the same way.
+    const name = unique('Live');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await expect(page).toHaveURL(/\/templates\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId('template-badges')).toContainText('Draft');
+    await expect(html).toContainText('Your code is WELCOME10. See you soon!');
+    await page.getByLabel('Subject').fill('Last call, {{first_name}}');
+    await expect(page.getByTestId('preview-subject')).toHaveText('Last call, Ada');
+    await expect(page.getByText('Unsaved changes')).toBeVisible();
+    await shot(page, 'templates-live-editing');
+
+    // Chat channels too, in a message bubble.
+    await page.goto('/templates/new');
+    await page.getByRole('textbox', { name: 'Channel' }).click();
+    await page.getByRole('option', { name: 'WhatsApp' }).click();
+    await page.getByLabel('Message').pressSequentially('Hi {{first_name}}, your order {{order_id}} is on its way');
+    await expect(page.getByTestId('preview-body')).toHaveText('Hi Ada, your order  is on its way');
+    await expect(page.getByTestId('warnings-body')).toContainText('undeclared variable "order_id"');
+    await shot(page, 'templates-live-whatsapp');
+  });
 });

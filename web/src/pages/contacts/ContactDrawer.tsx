@@ -5,13 +5,14 @@ import { useState } from 'react';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { ErrorAlert } from '@/components/ErrorAlert';
 import { formatDateTime } from '@/lib/format';
-import { CHANNELS, type Contact, contactLabel, type Group as ContactGroup, useContact, useDeleteContact } from './api';
+import { useCurrent } from '@/layout/CurrentContext';
+import { atLeast } from '@/lib/roles';
+import { type Contact, contactLabel, type Group as ContactGroup, useContact, useDeleteContact } from './api';
 import { ChannelIcons, GroupBadge } from './bits';
+import { ConsentSection } from './ConsentSection';
 import { ContactFormModal } from './ContactFormModal';
 
-const CHANNEL_NAMES: Record<string, string> = { email: 'Email', whatsapp: 'WhatsApp', telegram: 'Telegram', instagram: 'Instagram' };
-
-/** A contact's details, with edit and delete for members. */
+/** A contact's details, with edit and delete for members, and consent. */
 export function ContactDrawer({
   id,
   groups,
@@ -26,6 +27,8 @@ export function ContactDrawer({
   onOpenContact: (id: string) => void;
 }) {
   const contact = useContact(id);
+  const { role } = useCurrent();
+  const canAdmin = atLeast(role, 'admin');
   const remove = useDeleteContact();
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -111,29 +114,9 @@ export function ContactDrawer({
                 </Group>
               )}
             </div>
-            <div>
-              <Text size="xs" fw={600} tt="uppercase" c="dimmed" mb={6}>
-                Consent
-              </Text>
-              <Stack gap={4}>
-                {CHANNELS.map((ch) => {
-                  const consent = c.consent?.[ch];
-                  return (
-                    <Group key={ch} justify="space-between" gap="xs">
-                      <Text size="sm">{CHANNEL_NAMES[ch]}</Text>
-                      {consent ? (
-                        <Badge variant="light" color={consent.status === 'opted_out' ? 'red' : 'teal'} tt="none">
-                          {consent.status === 'opted_out' ? 'Opted out' : 'Opted in'} · {consent.source}
-                        </Badge>
-                      ) : (
-                        <Text size="xs" c="dimmed">None recorded</Text>
-                      )}
-                    </Group>
-                  );
-                })}
-              </Stack>
-            </div>
             <AttributesList attributes={c.attributes} />
+            <Divider />
+            <ConsentSection contact={c} canEdit={canEdit} canAdmin={canAdmin} />
           </Stack>
         ) : null}
       </Drawer>

@@ -19,9 +19,9 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconAddressBook, IconChevronDown, IconDownload, IconFileImport, IconPlus, IconSearch, IconTrash, IconUserMinus, IconUsersPlus } from '@tabler/icons-react';
+import { IconAddressBook, IconChevronDown, IconDownload, IconFileImport, IconHistory, IconPlus, IconSearch, IconTrash, IconUserMinus, IconUsersPlus } from '@tabler/icons-react';
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { EmptyState } from '@/components/EmptyState';
 import { ErrorAlert } from '@/components/ErrorAlert';
@@ -86,6 +86,7 @@ export function ContactsPage() {
   const { role } = useCurrent();
   const canEdit = atLeast(role, 'member');
   const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
   const filters = useMemo(() => filtersFrom(params), [params]);
   const groups = useGroups();
   const groupList = groups.data?.items ?? [];
@@ -160,9 +161,20 @@ export function ContactsPage() {
                 Export CSV
               </Button>
             )}
-            {canEdit && (
-              <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={importModal.open}>
-                Import CSV
+            {canEdit ? (
+              <Button.Group>
+                <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={importModal.open}>
+                  Import CSV
+                </Button>
+                <Tooltip label="Import history">
+                  <Button variant="default" px={10} component={Link} to="/contacts/imports" aria-label="Import history">
+                    <IconHistory size={16} />
+                  </Button>
+                </Tooltip>
+              </Button.Group>
+            ) : (
+              <Button variant="default" leftSection={<IconHistory size={16} />} component={Link} to="/contacts/imports">
+                Import history
               </Button>
             )}
             {canEdit && (
@@ -339,7 +351,9 @@ export function ContactsPage() {
           }}
         />
       )}
-      {canEdit && <ImportModal opened={importOpened} onClose={importModal.close} groups={groupList} />}
+      {canEdit && (
+        <ImportModal opened={importOpened} onClose={importModal.close} groups={groupList} onShowHistory={() => navigate('/contacts/imports')} />
+      )}
       <ContactDrawer id={openId} groups={groupList} canEdit={canEdit} onClose={() => openContact(null)} onOpenContact={openContact} />
     </>
   );

@@ -25,7 +25,7 @@ import { ErrorAlert } from '@/components/ErrorAlert';
 import { formatNumber } from '@/lib/format';
 import {
   contactKeys,
-  downloadAuthed,
+  downloadRejects,
   type Group as ContactGroup,
   importDone,
   type ImportPreview,
@@ -75,8 +75,24 @@ export function targetOptions(preview: Pick<ImportPreview, 'targets'>, header: s
 
 type Step = 'upload' | 'map' | 'progress';
 
-/** CSV import: upload → map columns → watch the progress → rejected rows. */
-export function ImportModal({ opened, onClose, groups }: { opened: boolean; onClose: () => void; groups: ContactGroup[] }) {
+/**
+ * CSV import: upload → map columns → watch the progress → rejected rows.
+ * resumeId opens an import that was uploaded but never started at its
+ * mapping step.
+ */
+export function ImportModal({
+  opened,
+  onClose,
+  groups,
+  resumeId = null,
+  onShowHistory,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  groups: ContactGroup[];
+  resumeId?: string | null;
+  onShowHistory?: () => void;
+}) {
   const qc = useQueryClient();
   const [step, setStep] = useState<Step>('upload');
   const [file, setFile] = useState<File | null>(null);
@@ -99,11 +115,20 @@ export function ImportModal({ opened, onClose, groups }: { opened: boolean; onCl
   }, [preview.data]);
 
   useEffect(() => {
+    if (opened && resumeId) {
+      setImportId(resumeId);
+      setStep('map');
+    }
+  }, [opened, resumeId]);
+
+  useEffect(() => {
     if (done) {
       void qc.invalidateQueries({ queryKey: contactKeys.all });
       void qc.invalidateQueries({ queryKey: contactKeys.groups });
     }
-  }, [done, qc]);
+    // The history lists this import: uploaded, started or finished.
+    void qc.invalidateQueries({ queryKey: contactKeys.imports, exact: true });
+  }, [done, step, qc]);
 
   const reset = () => {
     setStep('upload');
@@ -117,7 +142,6 @@ export function ImportModal({ opened, onClose, groups }: { opened: boolean; onCl
   };
   const close = () => {
     if (uploading || start.isPending) return;
-    reset();
     onClose();
   };
 
@@ -152,7 +176,8 @@ export function ImportModal({ opened, onClose, groups }: { opened: boolean; onCl
   const sampleRows = (preview.data?.rows ?? []).slice(0, 5);
 
   return (
-    <Modal opened={opened} onClose={close} title={<Text fw={600}>Import contacts from CSV</Text>} size="xl">
+    // Reset once the modal has faded out, so that it does not flip back to the upload step while closing.
+    <Modal opened={opened} onClose={close} onExitTransitionEnd={reset} title={<Text fw={600}>Import contacts from CSV</Text>} size="xl">
       {step === 'upload' && (
         <Stack gap="md">
           <Text size="sm" c="dimmed">
@@ -272,7 +297,21 @@ export function ImportModal({ opened, onClose, groups }: { opened: boolean; onCl
       )}
 
       {step === 'progress' && (
-        <ImportProgress im={im} error={progress.error} done={done} importId={importId} onClose={close} onAnother={reset} />
+        <ImportProgress
+          im={im}
+          error={progress.error}
+          done={done}
+          importId={importId}
+          onClose={close}
+          onAnother={reset}
+          onShowHistory={
+            onShowHistory &&
+            (() => {
+              reset();
+              onShowHistory();
+            })
+          }
+        />
       )}
     </Modal>
   );
@@ -285,6 +324,7 @@ function ImportProgress({
   importId,
   onClose,
   onAnother,
+  onShowHistory,
 }: {
   im: ReturnType<typeof useImport>['data'];
   error: unknown;
@@ -292,6 +332,7 @@ function ImportProgress({
   importId: string | null;
   onClose: () => void;
   onAnother: () => void;
+  onShowHistory?: () => void;
 }) {
   const [dlError, setDlError] = useState<unknown>(null);
   const [downloading, setDownloading] = useState(false);
@@ -305,7 +346,7 @@ function ImportProgress({
     setDlError(null);
     setDownloading(true);
     try {
-      await downloadAuthed(`/api/v1/contacts/imports/${importId}/rejects.csv`, `rejects-${im?.filename ?? 'import'}`.replace(/(\.csv)?$/, '.csv'));
+      await downloadRejects({ id: importId, filename: im?.filename ?? '' });
     } catch (err) {
       setDlError(err);
     } finally {
@@ -357,6 +398,11 @@ function ImportProgress({
           </Text>
         )}
         <Group gap="sm">
+          {onShowHistory && (
+            <Button variant="subtle" onClick={onShowHistory}>
+              Import history
+            </Button>
+          )}
           {done && (
             <Button variant="default" onClick={onAnother}>
               Import another

@@ -13,6 +13,7 @@ export type ContactImport = components['schemas']['ContactImport'];
 export type ImportPreview = components['schemas']['ImportPreview'];
 export type ImportStart = components['schemas']['ImportStart'];
 export type ContactSelection = components['schemas']['ContactSelection'];
+export type ConsentEvent = components['schemas']['ConsentEvent'];
 export type ListQuery = NonNullable<paths['/api/v1/contacts']['get']['parameters']['query']>;
 
 /** The list's filter and sort, as the page keeps them (and the URL carries them). */
@@ -123,6 +124,7 @@ export const contactKeys = {
   imports: ['contact-imports'] as const,
   importOne: (id: string) => ['contact-imports', id] as const,
   preview: (id: string) => ['contact-imports', id, 'preview'] as const,
+  consent: (id: string) => ['contacts', 'consent', id] as const,
 };
 
 const PAGE = 50;
@@ -223,19 +225,89 @@ export function useDeleteGroup() {
   });
 }
 
-/** Uploads a CSV as a multipart form through the session's fetch. */
-export async function uploadImport(file: File): Promise<ContactImport> {
+/**
+ * Posts a file as the "file" part of a multipart form through the session's
+ * fetch (openapi-fetch would send JSON), and returns the JSON answer.
+ */
+export async function uploadFile<T>(path: string, file: File): Promise<T> {
   const form = new FormData();
   form.append('file', file, file.name);
   let res: Response;
   try {
-    res = await session.fetch(new Request(`${window.location.origin}/api/v1/contacts/imports`, { method: 'POST', body: form, credentials: 'same-origin' }));
+    res = await session.fetch(new Request(`${window.location.origin}${path}`, { method: 'POST', body: form, credentials: 'same-origin' }));
   } catch (cause) {
     throw ApiError.network(cause);
   }
   const body: unknown = await res.json().catch(() => undefined);
   if (!res.ok) throw ApiError.fromResponse(res, body);
-  return body as ContactImport;
+  return body as T;
+}
+
+/** Uploads a CSV of contacts; the import then waits for its mapping. */
+export function uploadImport(file: File): Promise<ContactImport> {
+  return uploadFile<ContactImport>('/api/v1/contacts/imports', file);
+}
+
+/** Whether an import is still moving on its own (counting, queued or running). */
+export function importActive(im: Pick<ContactImport, 'status'>): boolean {
+  return im.status === 'uploaded' || im.status === 'queued' || im.status === 'running';
+}
+
+/** The org's recent imports, polled while one of them is moving. */
+export function useImports() {
+  return useQuery({
+    queryKey: contactKeys.imports,
+    queryFn: () => unwrap(api.GET('/api/v1/contacts/imports')),
+    refetchInterval: (q) => ((q.state.data?.items ?? []).some(importActive) ? 1500 : false),
+  });
+}
+
+export function useDeleteImport() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/contacts/imports/{id}', { params: { path: { id } } })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: contactKeys.imports }),
+  });
+}
+
+/** The name the rejects of an import download under: rejects-people.csv. */
+export function rejectsFilename(filename: string | undefined): string {
+  const base = (filename || 'import').replace(/\.csv$/i, '');
+  return `rejects-${base}.csv`;
+}
+
+/** Downloads an import's rejected rows. */
+export function downloadRejects(im: Pick<ContactImport, 'id' | 'filename'>): Promise<void> {
+  return downloadAuthed(`/api/v1/contacts/imports/${im.id}/rejects.csv`, rejectsFilename(im.filename));
+}
+
+/** A contact's consent history, newest first. */
+export function useConsentEvents(id: string | null) {
+  return useQuery({
+    queryKey: contactKeys.consent(id ?? ''),
+    queryFn: () => unwrap(api.GET('/api/v1/contacts/{id}/consent-events', { params: { path: { id: id! } } })),
+    enabled: !!id,
+  });
+}
+
+export type ConsentAction = 'resubscribe' | 'unsubscribe';
+
+/** Opts a contact out of a channel, or (admins, with a reason) back in. */
+export function useChangeConsent() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action, channel, reason }: { id: string; action: ConsentAction; channel: Channel; reason: string }) => {
+      const init = { params: { path: { id } }, body: { channel, ...(reason ? { reason } : {}) } };
+      return action === 'resubscribe'
+        ? unwrap(api.POST('/api/v1/contacts/{id}/resubscribe', init))
+        : unwrap(api.POST('/api/v1/contacts/{id}/unsubscribe', init));
+    },
+    onSuccess: (c) => {
+      qc.setQueryData(contactKeys.one(c.id), (old: Contact | undefined) => (old ? { ...old, ...c, group_ids: old.group_ids } : c));
+      void qc.invalidateQueries({ queryKey: contactKeys.all });
+      void qc.invalidateQueries({ queryKey: ['suppressions'] });
+    },
+  });
 }
 
 export function useImport(id: string | null, poll: boolean) {

@@ -3,10 +3,9 @@ import { useForm } from '@mantine/form';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { IconBan, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
+import { IconBan, IconFileImport, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '@/api/client';
-import type { components } from '@/api/schema';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { EmptyState } from '@/components/EmptyState';
 import { ErrorAlert, FormError } from '@/components/ErrorAlert';
@@ -15,33 +14,15 @@ import { useCurrent } from '@/layout/CurrentContext';
 import { formatDate, formatDateTime, formatNumber } from '@/lib/format';
 import { atLeast } from '@/lib/roles';
 import { useFormErrors } from '@/lib/useFormErrors';
+import { ImportSuppressionsModal } from './ImportSuppressionsModal';
+import { type Channel, CHANNEL_OPTIONS, label, type Reason, REASON_COLORS, REASON_OPTIONS, type Suppression, type SuppressionInput } from './options';
 
-type Suppression = components['schemas']['Suppression'];
-type SuppressionInput = components['schemas']['SuppressionInput'];
-type Channel = Suppression['channel'];
-type Reason = Suppression['reason'];
-
-export const CHANNEL_OPTIONS: { value: Channel; label: string }[] = [
-  { value: 'email', label: 'Email' },
-  { value: 'whatsapp', label: 'WhatsApp' },
-  { value: 'telegram', label: 'Telegram' },
-  { value: 'instagram', label: 'Instagram' },
-];
-export const REASON_OPTIONS: { value: Reason; label: string }[] = [
-  { value: 'manual', label: 'Added by hand' },
-  { value: 'unsubscribed', label: 'Unsubscribed' },
-  { value: 'bounced', label: 'Bounced' },
-  { value: 'spam_complaint', label: 'Spam complaint' },
-];
-const REASON_COLORS: Record<Reason, string> = { manual: 'gray', unsubscribed: 'orange', bounced: 'red', spam_complaint: 'grape' };
 const VALUE_PLACEHOLDER: Record<Channel, string> = {
   email: 'ana@example.com',
   whatsapp: '+4930123456',
   telegram: 'Telegram chat id',
   instagram: 'Instagram id',
 };
-
-const label = <T extends string>(opts: { value: T; label: string }[], v: T) => opts.find((o) => o.value === v)?.label ?? v;
 
 function useSuppressions(q: { search: string; channel: string; reason: string }) {
   return useInfiniteQuery({
@@ -78,6 +59,7 @@ export function SuppressionPage() {
   const list = useSuppressions({ search: debounced, channel: channel ?? '', reason: reason ?? '' });
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items ?? []) ?? [], [list.data]);
   const [addOpened, addModal] = useDisclosure(false);
+  const [importOpened, importModal] = useDisclosure(false);
   const [removing, setRemoving] = useState<Suppression | null>(null);
   const [removeReason, setRemoveReason] = useState('');
   useEffect(() => setRemoveReason(''), [removing]);
@@ -96,9 +78,14 @@ export function SuppressionPage() {
         description="Addresses Switchboard never messages on a channel: unsubscribes, bounces, spam complaints and ones you add. Every send checks this list."
         actions={
           canAdd && (
-            <Button leftSection={<IconPlus size={16} />} onClick={addModal.open}>
-              Add suppression
-            </Button>
+            <Group gap="sm" wrap="wrap">
+              <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={importModal.open}>
+                Import CSV
+              </Button>
+              <Button leftSection={<IconPlus size={16} />} onClick={addModal.open}>
+                Add suppression
+              </Button>
+            </Group>
           )
         }
       />
@@ -215,6 +202,7 @@ export function SuppressionPage() {
       </Card>
 
       {canAdd && <AddSuppressionModal opened={addOpened} onClose={addModal.close} />}
+      {canAdd && <ImportSuppressionsModal opened={importOpened} onClose={importModal.close} />}
       <ConfirmDialog
         opened={!!removing}
         onClose={() => setRemoving(null)}

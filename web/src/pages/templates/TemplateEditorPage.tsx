@@ -23,7 +23,7 @@ import { IconAlertTriangle, IconArrowLeft, IconCheck, IconSend, IconStar, IconX 
 import Link from '@tiptap/extension-link';
 import { useEditor } from '@tiptap/react';
 import StarterKit from '@tiptap/starter-kit';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { mapErrorToForm } from '@/api/problem';
 import { ErrorAlert, FormError } from '@/components/ErrorAlert';
@@ -43,10 +43,10 @@ import {
   type Template,
   type TemplateAction,
 } from './api';
-import { PreviewPanel } from './PreviewPanel';
+import { PreviewPanel, SAMPLES, useLivePreview } from './PreviewPanel';
 import { RejectModal } from './RejectModal';
 import { VariablesPanel } from './VariablesPanel';
-import { newRow, splitSaveError, toApiVariables, type VarRow } from './variables';
+import { draftWarnings, type FieldWarning, newRow, splitSaveError, toApiVariables, type VarRow } from './variables';
 import { VersionHistory } from './VersionHistory';
 
 const FIELDS = ['name', 'channel', 'subject', 'body_html', 'body_text', 'body', 'provider_template_name', 'provider_template_sid', 'variables'];
@@ -140,6 +140,16 @@ function Editor({ template }: { template: Template | undefined }) {
   const bodyRef = useRef<HTMLTextAreaElement>(null);
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+
+  // The preview renders the content as typed; its problems show inline.
+  const [previewContact, setPreviewContact] = useState(SAMPLES);
+  const content = useMemo(() => contentOf(draft), [draft]);
+  const live = useLivePreview(draft.channel, content, previewContact);
+  const problems = live.preview.data?.channel === draft.channel ? live.preview.data.problems : undefined;
+  const warnings = useMemo(() => draftWarnings(problems, draft), [problems, draft]);
+  const declare = !canWrite ? undefined : (name: string) => setDraft((d) => (d.variables.some((r) => r.name.trim() === name) ? d : { ...d, variables: [...d.variables, newRow({ name })] }));
+  // A failed save's list of variable problems is stale once the content changes: the inline warnings take over.
+  useEffect(() => setVarProblems([]), [content]);
 
   const editor = useEditor({
     extensions: [StarterKit.configure({ link: false }), Link.configure({ openOnClick: false })],
@@ -351,6 +361,7 @@ function Editor({ template }: { template: Template | undefined }) {
                       error={fieldErrors.subject}
                       readOnly={readOnly}
                     />
+                    <Warnings items={warnings.fields.subject} testId="warnings-subject" onDeclare={declare} />
                     <div>
                       <Text size="sm" fw={500} mb={4}>
                         Body
@@ -392,6 +403,7 @@ function Editor({ template }: { template: Template | undefined }) {
                           {fieldErrors.body_html}
                         </Text>
                       )}
+                      <Warnings items={warnings.fields.body_html} testId="warnings-body_html" mt={6} onDeclare={declare} />
                     </div>
                     <Textarea
                       ref={textRef}
@@ -406,6 +418,7 @@ function Editor({ template }: { template: Template | undefined }) {
                       error={fieldErrors.body_text}
                       readOnly={readOnly}
                     />
+                    <Warnings items={warnings.fields.body_text} testId="warnings-body_text" onDeclare={declare} />
                   </>
                 ) : (
                   <>
@@ -424,6 +437,7 @@ function Editor({ template }: { template: Template | undefined }) {
                       readOnly={readOnly}
                       description={`${draft.body.length} characters`}
                     />
+                    <Warnings items={warnings.fields.body} testId="warnings-body" onDeclare={declare} />
                     {draft.channel === 'whatsapp' && (
                       <Group grow align="flex-start" wrap="wrap" preventGrowOverflow={false}>
                         <TextInput
@@ -472,19 +486,46 @@ function Editor({ template }: { template: Template | undefined }) {
               readOnly={readOnly}
               channel={draft.channel}
               error={fieldErrors.variables}
+              warnings={warnings.variables}
             />
+            {template && <VersionHistory template={template} />}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
-          <Stack gap="lg">
-            <PreviewPanel template={template} rows={draft.variables} dirty={dirty} />
-            {template && <VersionHistory template={template} />}
-          </Stack>
+          {/* Sticky beside the editor, so that the preview stays in view while typing further down. */}
+          <Box style={{ position: 'sticky', top: 'calc(var(--app-shell-header-height, 60px) + var(--mantine-spacing-md))' }}>
+            <PreviewPanel channel={draft.channel} live={live} contactId={previewContact} onContactChange={setPreviewContact} warnings={warnings.count} />
+          </Box>
         </Grid.Col>
       </Grid>
       {template && <RejectModal templateId={template.id} opened={rejectOpen} onClose={() => setRejectOpen(false)} />}
       {/* Box keeps the page's bottom padding on small screens. */}
       <Box h={24} />
     </>
+  );
+}
+
+/** Problems the live preview found in a field: warnings while typing, not errors. */
+function Warnings({ items, testId, mt = -8, onDeclare }: { items: FieldWarning[] | undefined; testId: string; mt?: number; onDeclare?: (name: string) => void }) {
+  if (!items?.length) return null;
+  return (
+    <Stack gap={2} mt={mt} data-testid={testId}>
+      {items.map((w) => (
+        <Group key={w.message} gap={4} wrap="nowrap" align="flex-start">
+          <IconAlertTriangle size={13} color="var(--mantine-color-orange-7)" style={{ flex: 'none', marginTop: 2 }} />
+          <Text size="xs" c="orange.8">
+            {w.message}
+            {w.declare && onDeclare && (
+              <>
+                {' '}
+                <Anchor component="button" type="button" size="xs" fw={600} onClick={() => onDeclare(w.declare!)} aria-label={`Declare ${w.declare}`}>
+                  Declare it
+                </Anchor>
+              </>
+            )}
+          </Text>
+        </Group>
+      ))}
+    </Stack>
   );
 }

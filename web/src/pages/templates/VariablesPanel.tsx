@@ -1,5 +1,5 @@
 import { ActionIcon, Badge, Button, Card, Group, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconPlus, IconTrash } from '@tabler/icons-react';
 import { BUILTIN_VARIABLES, type Channel } from './api';
 import { isBuiltin, newRow, usedVariables, type VarRow } from './variables';
 
@@ -12,6 +12,7 @@ export function VariablesPanel({
   readOnly,
   channel,
   error,
+  warnings = {},
 }: {
   rows: VarRow[];
   onChange: (rows: VarRow[]) => void;
@@ -20,6 +21,8 @@ export function VariablesPanel({
   readOnly: boolean;
   channel: Channel;
   error?: string;
+  /** The live preview's problems by declared name: unused, or not declarable. */
+  warnings?: Record<string, string>;
 }) {
   const declared = new Set(rows.map((r) => r.name.trim()).filter(Boolean));
   const undeclared = usedVariables(...used).filter((n) => !declared.has(n) && !isBuiltin(n));
@@ -63,51 +66,61 @@ export function VariablesPanel({
           </Text>
         )}
         {rows.map((r, i) => (
-          <Group key={r.key} gap="xs" align="flex-end" wrap="wrap" data-testid={`variable-row-${i}`}>
-            <TextInput
-              label={i === 0 ? 'Name' : undefined}
-              aria-label="Variable name"
-              placeholder="attributes.plan"
-              size="xs"
-              value={r.name}
-              onChange={(e) => patch(r.key, { name: e.currentTarget.value })}
-              readOnly={readOnly}
-              style={{ flex: '1 1 140px' }}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-            />
-            <TextInput
-              label={i === 0 ? 'Sample' : undefined}
-              aria-label="Sample value"
-              placeholder="Pro"
-              size="xs"
-              value={r.sample}
-              onChange={(e) => patch(r.key, { sample: e.currentTarget.value })}
-              readOnly={readOnly}
-              style={{ flex: '1 1 110px' }}
-            />
-            <TextInput
-              label={i === 0 ? 'Default' : undefined}
-              aria-label="Default value"
-              placeholder="None"
-              size="xs"
-              value={r.default}
-              onChange={(e) => patch(r.key, { default: e.currentTarget.value })}
-              readOnly={readOnly}
-              style={{ flex: '1 1 110px' }}
-            />
-            <Group gap={2} wrap="nowrap">
-              <Tooltip label="Insert at cursor">
-                <Button size="xs" variant="subtle" px={6} disabled={readOnly || !r.name.trim()} onClick={() => onInsert(r.name.trim())} aria-label={`Insert ${r.name}`}>
-                  {'{{ }}'}
-                </Button>
-              </Tooltip>
-              {!readOnly && (
-                <ActionIcon variant="subtle" color="gray" aria-label="Remove variable" onClick={() => onChange(rows.filter((x) => x.key !== r.key))}>
-                  <IconTrash size={16} />
-                </ActionIcon>
-              )}
+          <Stack key={r.key} gap={2}>
+            <Group gap="xs" align="flex-end" wrap="wrap" data-testid={`variable-row-${i}`}>
+              <TextInput
+                label={i === 0 ? 'Name' : undefined}
+                aria-label="Variable name"
+                placeholder="attributes.plan"
+                size="xs"
+                value={r.name}
+                onChange={(e) => patch(r.key, { name: e.currentTarget.value })}
+                readOnly={readOnly}
+                style={{ flex: '1 1 140px' }}
+                styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+              />
+              <TextInput
+                label={i === 0 ? 'Sample' : undefined}
+                aria-label="Sample value"
+                placeholder="Pro"
+                size="xs"
+                value={r.sample}
+                onChange={(e) => patch(r.key, { sample: e.currentTarget.value })}
+                readOnly={readOnly}
+                style={{ flex: '1 1 110px' }}
+              />
+              <TextInput
+                label={i === 0 ? 'Default' : undefined}
+                aria-label="Default value"
+                placeholder="None"
+                size="xs"
+                value={r.default}
+                onChange={(e) => patch(r.key, { default: e.currentTarget.value })}
+                readOnly={readOnly}
+                style={{ flex: '1 1 110px' }}
+              />
+              <Group gap={2} wrap="nowrap">
+                <Tooltip label="Insert at cursor">
+                  <Button size="xs" variant="subtle" px={6} disabled={readOnly || !r.name.trim()} onClick={() => onInsert(r.name.trim())} aria-label={`Insert ${r.name}`}>
+                    {'{{ }}'}
+                  </Button>
+                </Tooltip>
+                {!readOnly && (
+                  <ActionIcon variant="subtle" color="gray" aria-label="Remove variable" onClick={() => onChange(rows.filter((x) => x.key !== r.key))}>
+                    <IconTrash size={16} />
+                  </ActionIcon>
+                )}
+              </Group>
             </Group>
-          </Group>
+            {warnings[r.name.trim()] && (
+              <Group gap={4} wrap="nowrap" data-testid={`variable-warning-${i}`}>
+                <IconAlertTriangle size={13} color="var(--mantine-color-orange-7)" style={{ flex: 'none' }} />
+                <Text size="xs" c="orange.8">
+                  {warnings[r.name.trim()]}
+                </Text>
+              </Group>
+            )}
+          </Stack>
         ))}
         {error && (
           <Text size="xs" c="red">

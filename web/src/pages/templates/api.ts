@@ -10,11 +10,13 @@ type BodyOf<Op> = Op extends { requestBody?: { content: { 'application/json': in
 export type Template = Ok<paths['/api/v1/templates/{id}']['get']>;
 export type TemplatePage = Ok<paths['/api/v1/templates']['get']>;
 export type TemplateVersion = NonNullable<Ok<paths['/api/v1/templates/{id}/versions']['get']>['items']>[number];
-export type TemplatePreview = Ok<paths['/api/v1/templates/{id}/preview']['post']>;
 export type TemplateSettings = Ok<paths['/api/v1/templates/settings']['get']>;
 export type CreateTemplateBody = BodyOf<paths['/api/v1/templates']['post']>;
 export type PatchTemplateBody = BodyOf<paths['/api/v1/templates/{id}']['patch']>;
 export type TemplateVariable = NonNullable<Template['variables']>[number];
+export type DraftPreviewBody = BodyOf<paths['/api/v1/templates/preview']['post']>;
+export type DraftPreview = Ok<paths['/api/v1/templates/preview']['post']>;
+export type TemplateProblem = NonNullable<DraftPreview['problems']>[number];
 
 export type Channel = 'email' | 'whatsapp' | 'telegram' | 'instagram';
 export type Status = 'draft' | 'pending_approval' | 'approved' | 'rejected';
@@ -144,19 +146,28 @@ export function useDeleteTemplate() {
   });
 }
 
-/** Renders the saved newest version with the given values (samples otherwise). */
-export function useTemplatePreview(id: string | undefined, variables: Record<string, string>, version: number | undefined) {
+/**
+ * Renders unsaved content as a send would (for a contact, or with the
+ * declared samples), listing what saving it would refuse. body is null
+ * until there is something to render.
+ */
+export function useDraftPreview(body: DraftPreviewBody | null) {
   return useQuery({
-    queryKey: ['templates', 'preview', id ?? '', version ?? 0, variables],
-    queryFn: () =>
-      unwrap(
-        api.POST('/api/v1/templates/{id}/preview', {
-          params: { path: { id: id! } },
-          body: { variables, ...(version ? { version } : {}) },
-        }),
-      ),
-    enabled: !!id,
+    queryKey: ['templates', 'draft-preview', body],
+    queryFn: ({ signal }) => unwrap(api.POST('/api/v1/templates/preview', { body: body!, signal })),
+    enabled: !!body,
     placeholderData: keepPreviousData,
     retry: false,
+    staleTime: 60_000,
+  });
+}
+
+/** A few contacts matching search, for choosing whom a preview renders for. */
+export function useContactOptions(search: string) {
+  return useQuery({
+    queryKey: ['contacts', 'options', search],
+    queryFn: () => unwrap(api.GET('/api/v1/contacts', { params: { query: { limit: 10, ...(search ? { search } : {}) } } })),
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
   });
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '@/api/problem';
-import { BUILTIN_VARIABLES } from './api';
+import { BUILTIN_VARIABLES, type TemplateProblem } from './api';
 
 /** A declared variable as the editor holds it: empty strings for none. */
 export interface VarRow {
@@ -76,4 +76,52 @@ export function splitSaveError(error: unknown, textWritten: boolean): { rest: un
       : new ApiError({ status: error.status, title: error.title, detail: error.detail, errors: others, requestId: error.requestId, retryAfter: error.retryAfter });
   const carrier = new ApiError({ status: error.status, errors: vars });
   return { rest, variables: variableProblems(carrier) };
+}
+
+/** The content fields problems can point at. */
+export type ContentField = 'subject' | 'body_html' | 'body_text' | 'body';
+
+/** One problem shown under a field; declare names an undeclared variable that can be declared. */
+export interface FieldWarning {
+  message: string;
+  declare?: string;
+}
+
+/** A live preview's problems, placed where the editor shows them. */
+export interface DraftWarnings {
+  /** Problems by content field: undeclared variables, malformed placeholders, limits. */
+  fields: Partial<Record<ContentField, FieldWarning[]>>;
+  /** Messages by declared variable name: not used, or not declarable. */
+  variables: Record<string, string>;
+  /** How many problems are shown. */
+  count: number;
+}
+
+const CONTENT_FIELDS = new Set<string>(['subject', 'body_html', 'body_text', 'body']);
+
+/**
+ * Places the problems a draft preview lists next to their fields and
+ * declarations. "Is required" problems of fields still empty are left out:
+ * a template being written is not wrong yet, and saving still says so.
+ */
+export function draftWarnings(problems: TemplateProblem[] | null | undefined, values: Partial<Record<ContentField, string>>): DraftWarnings {
+  const out: DraftWarnings = { fields: {}, variables: {}, count: 0 };
+  for (const p of problems ?? []) {
+    const loc = p.location.replace(/^body\./, '');
+    if (loc.startsWith('variables')) {
+      if (!p.variable) continue;
+      out.variables[p.variable] ??= p.message;
+      out.count += 1;
+      continue;
+    }
+    if (!CONTENT_FIELDS.has(loc)) continue;
+    const field = loc as ContentField;
+    if (p.kind === 'content' && !(values[field] ?? '').trim()) continue;
+    // The rich-text body is edited as text, not as its HTML: positions in the HTML would mislead.
+    const message = field === 'body_html' ? p.message.replace(/ \(line \d+, column \d+\)/, '') : p.message;
+    const declarable = p.kind === 'undeclared' && !!p.variable && !p.variable.startsWith('org.');
+    (out.fields[field] ??= []).push(declarable ? { message, declare: p.variable } : { message });
+    out.count += 1;
+  }
+  return out;
 }
