@@ -83,7 +83,7 @@ func seed() error {
 		return err
 	}
 	defer cleanup()
-	if err := app.Seed(ctx, d.Pool); err != nil {
+	if err := app.Seed(ctx, d.Pool, d.Config); err != nil {
 		return err
 	}
 	d.Logger.Info().Str("owner", app.DemoEmail).Str("staff", app.StaffEmail).Msg("demo data seeded")

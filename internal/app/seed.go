@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/channels"
+	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/orgs"
@@ -25,8 +27,10 @@ const (
 )
 
 // Seed creates the demo org with its owner, and a staff operator who is an
-// admin of it. It is idempotent: existing users and memberships are kept.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+// admin of it; with the sandbox on, the demo org gets sandbox credentials on
+// every channel. It is idempotent: existing users, memberships and channel
+// settings are kept.
+func Seed(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config) error {
 	return dbutil.WithTx(ctx, pool, func(tx pgx.Tx) error {
 		q := dbsqlc.New()
 		owner, err := seedUser(ctx, tx, DemoEmail, "Demo Owner", DemoPassword)
@@ -58,6 +62,13 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		if _, err := q.AddMember(ctx, tx, dbsqlc.AddMemberParams{OrgID: orgID, UserID: ops.ID, Role: string(auth.RoleAdmin)}); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("adding operator to demo org: %w", err)
+		}
+		if cfg.Sandbox {
+			store, err := channels.NewStore(cfg.SecretsKey)
+			if err != nil {
+				return err
+			}
+			return channels.SeedSandbox(ctx, tx, store, orgID)
 		}
 		return nil
 	})

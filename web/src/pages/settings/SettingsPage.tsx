@@ -4,6 +4,7 @@ import { useLocation } from 'react-router';
 import { PageHeader } from '@/components/PageHeader';
 import { useCurrent } from '@/layout/CurrentContext';
 import { can } from '@/lib/roles';
+import { SettingsTabs } from './channels/SettingsTabs';
 import { DangerZoneCard } from './DangerZoneCard';
 import { InvitationsCard } from './InvitationsCard';
 import { MembersCard } from './MembersCard';
@@ -22,6 +23,7 @@ export function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" description="Your organization's details, members and invitations." />
+      <SettingsTabs />
       <Stack gap="lg">
         <OrgDetailsCard canEdit={can(role, 'org.update')} />
         <MembersCard />
