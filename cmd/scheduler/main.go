@@ -22,8 +22,12 @@ func run() error {
 	// River starts only clients that have a queue, so the scheduler listens
 	// on one that no job is ever inserted into: it works nothing, elects a
 	// leader, and the leader inserts periodic jobs and runs maintenance.
+	workers, err := app.Workers(d)
+	if err != nil {
+		return err
+	}
 	client, err := jobqueue.NewClient(d.Pool, jobqueue.Options{
-		Logger: d.Logger, Workers: app.Workers(d), PeriodicJobs: app.PeriodicJobs(), LeaderElection: true,
+		Logger: d.Logger, Workers: workers, PeriodicJobs: app.PeriodicJobs(), LeaderElection: true,
 		Queues: map[string]int{jobqueue.QueueScheduler: 1},
 	})
 	if err != nil {

@@ -20,8 +20,12 @@ func run() error {
 		return err
 	}
 	defer cleanup()
+	workers, err := app.Workers(d)
+	if err != nil {
+		return err
+	}
 	client, err := jobqueue.NewClient(d.Pool, jobqueue.Options{
-		Logger: d.Logger, Workers: app.Workers(d), Queues: d.Config.WorkerConcurrency,
+		Logger: d.Logger, Workers: workers, Queues: d.Config.WorkerConcurrency,
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,9 @@ const (
 // Client is the River client type used throughout.
 type Client = river.Client[pgx.Tx]
 
+// fetchCooldown is the shortest time between two fetches of a queue.
+const fetchCooldown = 5 * time.Millisecond
+
 // Options configure a client.
 type Options struct {
 	Logger zerolog.Logger
@@ -67,6 +70,11 @@ func NewClient(pool *pgxpool.Pool, opts Options) (*Client, error) {
 		Middleware:             []rivertype.Middleware{&requestIDMiddleware{logger: opts.Logger}},
 		JobTimeout:             5 * time.Minute,
 		LeaderElectionDisabled: !opts.LeaderElection,
+		// A producer fetches at most MaxWorkers jobs per cooldown: River's
+		// default of 100 ms caps a queue of 20 workers at 200 short jobs a
+		// second per process, below the providers' own limits. Idle
+		// queues still poll once a second.
+		FetchCooldown: fetchCooldown,
 	}
 	if opts.Queues != nil {
 		cfg.Queues = map[string]river.QueueConfig{}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,4 +67,121 @@ func Take(ctx context.Context, db dbutil.Executor, key string, limit Limit, cost
 // PurgeIdle deletes buckets untouched since before; a missing bucket is a full one.
 func PurgeIdle(ctx context.Context, db dbutil.Executor, before time.Time) (int64, error) {
 	return dbsqlc.New().DeleteIdleRateLimitBuckets(ctx, db, before)
+}
+
+// Reservation is the answer of Reserve.
+type Reservation struct {
+	// OK: a slot is reserved; act after Wait.
+	OK   bool
+	Wait time.Duration
+	// RetryAfter, when not OK, is how long until a slot within maxWait
+	// could be had.
+	RetryAfter time.Duration
+}
+
+// Reserve paces events at limit.Rate per second across every process:
+// it reserves the next free slot of the key (GCRA, the scheduling form of
+// a token bucket, allowing limit.Burst events at once) when that slot is
+// at most maxWait away. The caller waits Wait, then acts. Unlike Take,
+// waiting callers queue for slots instead of polling for tokens, so a
+// saturated limit is used at its full rate and none of it is lost to
+// callers that gave up.
+func Reserve(ctx context.Context, db dbutil.Executor, key string, limit Limit, maxWait time.Duration, now time.Time) (Reservation, error) {
+	slots, res, err := reserve(ctx, db, key, limit, 1, maxWait, now)
+	if err != nil || !res.OK {
+		return res, err
+	}
+	return Reservation{OK: true, Wait: max(slots[0].Sub(now), 0)}, nil
+}
+
+// reserve reserves n consecutive slots and returns when each may be used.
+func reserve(ctx context.Context, db dbutil.Executor, key string, limit Limit, n int, maxWait time.Duration, now time.Time) ([]time.Time, Reservation, error) {
+	if limit.Rate <= 0 {
+		return nil, Reservation{}, fmt.Errorf("rate limit %q: rate must be positive", key)
+	}
+	interval := time.Duration(float64(time.Second) / limit.Rate)
+	// Burst slots may be taken at once: the arrival time may run ahead of
+	// now by that many intervals before anyone waits.
+	tolerance := time.Duration(max(limit.Burst-1, 0)) * interval
+	q := dbsqlc.New()
+	tat, err := q.ReserveRateLimitSlot(ctx, db, dbsqlc.ReserveRateLimitSlotParams{
+		Key: key, Now: now, IntervalS: interval.Seconds(), Slots: int32(n), HorizonS: (tolerance + maxWait).Seconds(),
+	})
+	if err == nil {
+		slots := make([]time.Time, n)
+		first := tat.Add(-time.Duration(n) * interval)
+		for i := range slots {
+			slots[i] = first.Add(time.Duration(i)*interval - tolerance)
+		}
+		return slots, Reservation{OK: true}, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, Reservation{}, fmt.Errorf("reserving rate limit slot %q: %w", key, err)
+	}
+	tat, err = q.PeekRateLimitSlot(ctx, db, key)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, Reservation{}, fmt.Errorf("reading rate limit slot %q: %w", key, err)
+	}
+	return nil, Reservation{RetryAfter: max(tat.Sub(now)-tolerance-maxWait, time.Millisecond)}, nil
+}
+
+// Pacer hands out a process's share of paced limits. A busy limit
+// (hundreds of events a second) would otherwise have every event of every
+// process update the limit's one row, and the row's lock would pace the
+// events instead of the limit: the Pacer reserves the slots of the next
+// few milliseconds in one statement and gives them out locally. Slots a
+// process reserved but could not use in time are lost, at most one
+// batch's worth; a slow limit is reserved one slot at a time as by
+// Reserve.
+type Pacer struct {
+	// Batch is how much of a limit's time one reservation covers.
+	Batch time.Duration
+	mu    sync.Mutex
+	keys  map[string][]time.Time
+}
+
+// NewPacer makes a Pacer reserving batch-long stretches of slots.
+func NewPacer(batch time.Duration) *Pacer {
+	return &Pacer{Batch: batch, keys: map[string][]time.Time{}}
+}
+
+// Reserve is Reserve through the process's local share of the key's slots.
+func (p *Pacer) Reserve(ctx context.Context, db dbutil.Executor, key string, limit Limit, maxWait time.Duration, now time.Time) (Reservation, error) {
+	n := int(limit.Rate * p.Batch.Seconds())
+	if n <= 1 {
+		return Reserve(ctx, db, key, limit, maxWait, now)
+	}
+	// The lock is held across the database call on purpose: the callers
+	// of one key queue here, in the process, instead of on the row.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	slots := p.keys[key]
+	// A slot whose time passed more than a batch ago was not used in time;
+	// the limit has moved on.
+	for len(slots) > 0 && now.Sub(slots[0]) > p.Batch {
+		slots = slots[1:]
+	}
+	if len(slots) == 0 {
+		var res Reservation
+		// A reservation lost in a crash only leaves a few slots unused:
+		// the commit need not wait for the disk, which keeps the limit's
+		// row locked for the shortest time.
+		err := dbutil.WithTx(ctx, db, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO off"); err != nil {
+				return err
+			}
+			var err error
+			slots, res, err = reserve(ctx, tx, key, limit, n, maxWait, now)
+			return err
+		})
+		if err != nil || !res.OK {
+			return res, err
+		}
+	}
+	slot := slots[0]
+	p.keys[key] = slots[1:]
+	if len(p.keys[key]) == 0 {
+		delete(p.keys, key)
+	}
+	return Reservation{OK: true, Wait: max(slot.Sub(now), 0)}, nil
 }

@@ -250,3 +250,58 @@ func TestPurgeIdle(t *testing.T) {
 		require.True(t, res.Allowed)
 	}
 }
+
+func TestReserve(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.TestTx(t)
+	key := "reserve:" + t.Name()
+	limit := ratelimit.Limit{Rate: 10, Burst: 2}
+	now := time.Unix(1_800_000_000, 0)
+
+	// Two at once (the burst), then one every 100 ms.
+	var waits []time.Duration
+	for range 5 {
+		r, err := ratelimit.Reserve(ctx, tx, key, limit, 250*time.Millisecond, now)
+		require.NoError(t, err)
+		if !r.OK {
+			require.Equal(t, 50*time.Millisecond, r.RetryAfter.Round(time.Millisecond))
+			break
+		}
+		waits = append(waits, r.Wait.Round(time.Millisecond))
+	}
+	require.Equal(t, []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond}, waits)
+
+	// Later, the slots have passed: no wait again.
+	r, err := ratelimit.Reserve(ctx, tx, key, limit, 0, now.Add(time.Second))
+	require.NoError(t, err)
+	require.True(t, r.OK)
+	require.Zero(t, r.Wait)
+}
+
+func TestPacerSharesSlotsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.TestTx(t)
+	key := "pacer:" + t.Name()
+	limit := ratelimit.Limit{Rate: 1000, Burst: 1}
+	now := time.Unix(1_800_000_000, 0)
+	// Two processes, each with its own Pacer, interleaving.
+	a, b := ratelimit.NewPacer(10*time.Millisecond), ratelimit.NewPacer(10*time.Millisecond)
+	seen := map[time.Duration]bool{}
+	for i := range 40 {
+		p := a
+		if i%3 == 0 {
+			p = b
+		}
+		r, err := p.Reserve(ctx, tx, key, limit, time.Second, now)
+		require.NoError(t, err)
+		require.True(t, r.OK)
+		require.False(t, seen[r.Wait], "slot %v given twice", r.Wait)
+		seen[r.Wait] = true
+	}
+	// 40 distinct 1 ms slots, none further out than the batches reserved.
+	for w := range seen {
+		require.Less(t, w, 60*time.Millisecond)
+	}
+}

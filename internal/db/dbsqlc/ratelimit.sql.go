@@ -22,6 +22,17 @@ func (q *Queries) DeleteIdleRateLimitBuckets(ctx context.Context, db DBTX, befor
 	return result.RowsAffected(), nil
 }
 
+const peekRateLimitSlot = `-- name: PeekRateLimitSlot :one
+SELECT updated_at FROM rate_limit_buckets WHERE key = $1
+`
+
+func (q *Queries) PeekRateLimitSlot(ctx context.Context, db DBTX, key string) (time.Time, error) {
+	row := db.QueryRow(ctx, peekRateLimitSlot, key)
+	var updated_at time.Time
+	err := row.Scan(&updated_at)
+	return updated_at, err
+}
+
 const peekRateLimitTokens = `-- name: PeekRateLimitTokens :one
 SELECT least($1::float8, tokens + greatest(0, extract(epoch FROM ($2::timestamptz - updated_at)))::float8 * $3::float8)::float8 AS tokens
 FROM rate_limit_buckets WHERE key = $4
@@ -44,6 +55,41 @@ func (q *Queries) PeekRateLimitTokens(ctx context.Context, db DBTX, arg PeekRate
 	var tokens float64
 	err := row.Scan(&tokens)
 	return tokens, err
+}
+
+const reserveRateLimitSlot = `-- name: ReserveRateLimitSlot :one
+INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
+VALUES ($1, 0, $2::timestamptz + make_interval(secs => $3::float8 * $4::int))
+ON CONFLICT (key) DO UPDATE SET
+    updated_at = greatest(b.updated_at, $2::timestamptz) + make_interval(secs => $3::float8 * $4::int)
+WHERE greatest(b.updated_at, $2::timestamptz) <= $2::timestamptz + make_interval(secs => $5::float8)
+RETURNING updated_at
+`
+
+type ReserveRateLimitSlotParams struct {
+	Key       string
+	Now       time.Time
+	IntervalS float64
+	Slots     int32
+	HorizonS  float64
+}
+
+// Reserves the next @slots send slots of a paced limit (GCRA, the
+// scheduling form of a token bucket): updated_at holds the theoretical
+// arrival time after the last reserved slot. A reservation moves it on by
+// the slots' intervals, unless the first slot lies further ahead than the
+// caller will wait. No row back: refused.
+func (q *Queries) ReserveRateLimitSlot(ctx context.Context, db DBTX, arg ReserveRateLimitSlotParams) (time.Time, error) {
+	row := db.QueryRow(ctx, reserveRateLimitSlot,
+		arg.Key,
+		arg.Now,
+		arg.IntervalS,
+		arg.Slots,
+		arg.HorizonS,
+	)
+	var updated_at time.Time
+	err := row.Scan(&updated_at)
+	return updated_at, err
 }
 
 const takeRateLimitToken = `-- name: TakeRateLimitToken :one

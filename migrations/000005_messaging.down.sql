@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS telegram_start_codes;
+DROP TABLE IF EXISTS inbound_messages;
+DROP TABLE IF EXISTS webhook_events;
+DROP TABLE IF EXISTS webhook_requests;
+DROP TABLE IF EXISTS idempotency_keys;
+DROP TABLE IF EXISTS provider_events;
+DROP TABLE IF EXISTS message_events;
+DROP TABLE IF EXISTS outbound_message_attachments;
+DROP TABLE IF EXISTS outbound_messages;
+DROP TABLE IF EXISTS conversations;
+DROP FUNCTION IF EXISTS message_status_rank(text);
+DROP TABLE IF EXISTS uploads;
