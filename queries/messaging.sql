@@ -140,6 +140,7 @@ WITH ev AS (
     SELECT m.id, m.org_id, ev.status, ev.occurred_at, ev.detail, ev.ord
     FROM ev JOIN outbound_messages m
       ON m.org_id = @org_id AND m.provider = @provider AND m.provider_message_id = ev.provider_message_id
+     AND m.provider_message_id IS NOT NULL -- lets the planner use the partial unique index
 ), timeline AS (
     INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
     SELECT org_id, id, status, 'provider', detail, occurred_at FROM matched ORDER BY ord
@@ -246,24 +247,41 @@ SELECT sqlc.embed(m),
 FROM outbound_messages m
 WHERE m.org_id = @org_id AND m.id = @id;
 
--- name: FinishSent :one
--- Records a provider's acceptance in one statement: the message moves to
--- sent (never back), the timeline gets its event and the call its
--- provider_events row.
-WITH sent AS (
+-- name: FinishSentMany :many
+-- Records providers' acceptances in one statement: each message moves to
+-- sent (never back), its timeline gets the event and the call its
+-- provider_events row. The send workers of a process batch their results
+-- (any orgs) so that a busy channel pays one commit per batch rather than
+-- one per message.
+WITH b AS (
+    SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@ids::uuid[]) AS id,
+           unnest(@provider_message_ids::text[]) AS provider_message_id, unnest(@ats::timestamptz[]) AS at,
+           unnest(@latencies_ms::int[]) AS latency_ms, unnest(@http_statuses::int[]) AS http_status
+), sent AS (
     UPDATE outbound_messages o SET
         status = CASE WHEN message_status_rank(o.status) < message_status_rank('sent') THEN 'sent' ELSE o.status END,
-        provider_message_id = @provider_message_id,
-        sent_at = coalesce(o.sent_at, sqlc.arg(now)::timestamptz),
+        provider_message_id = b.provider_message_id,
+        sent_at = coalesce(o.sent_at, b.at),
         error_code = '', error_reason = '',
-        updated_at = sqlc.arg(now)::timestamptz
-    WHERE o.org_id = @org_id AND o.id = @id
-    RETURNING o.id, o.org_id, o.provider, o.conversation_id
+        updated_at = b.at
+    FROM b
+    -- = ANY lets the planner fetch the rows by primary key rather than
+    -- scan the table to join with the unnested batch.
+    WHERE o.id = ANY(@ids::uuid[]) AND o.org_id = b.org_id AND o.id = b.id
+    RETURNING o.id, o.org_id, o.provider, o.conversation_id, b.provider_message_id, b.at, b.latency_ms, b.http_status
 ), ev AS (
     INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
-    SELECT sent.org_id, sent.id, 'sent', 'worker', @detail, sqlc.arg(now)::timestamptz FROM sent
+    SELECT sent.org_id, sent.id, 'sent', 'worker', jsonb_build_object('provider_message_id', sent.provider_message_id), sent.at FROM sent
 ), pe AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
-    SELECT sent.org_id, sent.provider, 'send', sent.id, @latency_ms, @http_status, 'ok', sqlc.arg(now)::timestamptz FROM sent
+    SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.conversation_id FROM sent;
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent;
+
+-- name: DeleteUnmatchedWebhookRequests :execrows
+-- Calls whose hook id matched no org: anyone can make them, so they are
+-- kept only long enough to debug a misconfigured provider.
+DELETE FROM webhook_requests WHERE org_id IS NULL AND received_at < sqlc.arg(before)::timestamptz;
+
+-- name: DeleteOldProviderEvents :execrows
+DELETE FROM provider_events WHERE created_at < sqlc.arg(before)::timestamptz;

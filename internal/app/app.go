@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,20 +26,28 @@ import (
 	"github.com/switchboard/switchboard/internal/apidocs"
 	"github.com/switchboard/switchboard/internal/apikeys"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/channels"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/contacts"
+	"github.com/switchboard/switchboard/internal/conversations"
 	"github.com/switchboard/switchboard/internal/dbmigrate"
 	"github.com/switchboard/switchboard/internal/health"
 	"github.com/switchboard/switchboard/internal/httpserver"
 	"github.com/switchboard/switchboard/internal/jobqueue"
 	"github.com/switchboard/switchboard/internal/logging"
+	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/metrics"
 	"github.com/switchboard/switchboard/internal/orgs"
+	"github.com/switchboard/switchboard/internal/providers"
 	"github.com/switchboard/switchboard/internal/ratelimit"
 	"github.com/switchboard/switchboard/internal/retention"
+	"github.com/switchboard/switchboard/internal/sandbox"
+	"github.com/switchboard/switchboard/internal/sandbox/play"
 	"github.com/switchboard/switchboard/internal/sso"
+	"github.com/switchboard/switchboard/internal/storage"
 	"github.com/switchboard/switchboard/internal/suppression"
 	"github.com/switchboard/switchboard/internal/templates"
+	"github.com/switchboard/switchboard/internal/webhooks"
 	"github.com/switchboard/switchboard/web"
 )
 
@@ -53,13 +62,71 @@ type Deps struct {
 	Now    func() time.Time
 }
 
+// shared are the pieces several domains use, built once per process.
+type shared struct {
+	channels  *channels.Store
+	storage   storage.Storage
+	files     *storage.Signer
+	tokens    *suppression.Tokens
+	providers messaging.Providers
+}
+
+func newShared(d Deps) (*shared, error) {
+	store, err := channels.NewStore(d.Config.SecretsKey)
+	if err != nil {
+		return nil, fmt.Errorf("building channel store: %w", err)
+	}
+	disk, err := storage.NewDisk(d.Config.StorageDir)
+	if err != nil {
+		return nil, err
+	}
+	return &shared{
+		channels: store, storage: disk, files: storage.NewSigner(d.Config.SecretsKey, d.Now),
+		tokens: suppression.NewTokens(d.Config.SecretsKey), providers: messaging.NewProviders(d.Config),
+	}, nil
+}
+
 // Workers registers every job kind with its worker.
-func Workers(d Deps) *river.Workers {
+func Workers(d Deps) (*river.Workers, error) {
+	sh, err := newShared(d)
+	if err != nil {
+		return nil, err
+	}
+	return sh.workers(d), nil
+}
+
+func (sh *shared) workers(d Deps) *river.Workers {
+	cfg := d.Config
 	w := river.NewWorkers()
 	river.AddWorker(w, &orgs.InvitationDeliveryWorker{DB: d.Pool, Now: d.Now})
 	river.AddWorker(w, &retention.PurgeWorker{DB: d.Pool, Now: d.Now})
 	river.AddWorker(w, &contacts.AnalyzeImportWorker{DB: d.Pool})
 	river.AddWorker(w, &contacts.ImportWorker{DB: d.Pool, Now: d.Now})
+	river.AddWorker(w, &channels.CheckWorker{
+		DB: d.Pool, Store: sh.channels, SendGrid: sh.providers.SendGrid, Twilio: sh.providers.Twilio,
+		Telegram: sh.providers.Telegram, Instagram: sh.providers.Instagram, PublicBaseURL: cfg.PublicBaseURL,
+		Sandbox: cfg.Sandbox, SandboxAPI: cfg.PublicBaseURL + "/sandbox/_api",
+		HTTP: providers.NewHTTPClient(cfg.ProviderTimeout, false), Now: d.Now,
+	})
+	river.AddWorker(w, &messaging.SendWorker{
+		DB: d.Pool, Senders: messaging.Senders(d.Pool, sh.channels, sh.providers, cfg.PublicBaseURL),
+		Storage: sh.storage, Files: sh.files, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL,
+		Pacer: ratelimit.NewPacer(50 * time.Millisecond),
+		Rate: func(ctx context.Context, orgID uuid.UUID, ch messaging.Channel) float64 {
+			r, err := channels.RatePerSecond(ctx, d.Pool, orgID, channels.Channel(ch))
+			if err != nil {
+				d.Logger.Warn().Err(err).Msg("reading channel rate; using the default")
+				return 0
+			}
+			return r
+		},
+		Notify: conversations.NotifyOutbound, Now: d.Now, Logger: d.Logger,
+	})
+	river.AddWorker(w, &webhooks.ProcessWorker{
+		DB: d.Pool, Receiver: &conversations.Service{DB: d.Pool, Storage: sh.storage, Now: d.Now},
+		Channels: sh.channels, Telegram: sh.providers.Telegram,
+		HTTP: providers.NewHTTPClient(time.Minute, true), Now: d.Now,
+	})
 	return w
 }
 
@@ -78,6 +145,8 @@ type API struct {
 	River   *jobqueue.Client
 	Usage   *apikeys.UsageRecorder
 	riverUI *riverui.Handler
+	sandbox *sandbox.Sandbox
+	hub     *conversations.Hub
 	deps    Deps
 }
 
@@ -85,7 +154,11 @@ type API struct {
 // UI, docs, metrics, health and the SPA.
 func NewAPI(d Deps) (*API, error) {
 	cfg := d.Config
-	rc, err := jobqueue.NewClient(d.Pool, jobqueue.Options{Logger: d.Logger, Workers: Workers(d)})
+	sh, err := newShared(d)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := jobqueue.NewClient(d.Pool, jobqueue.Options{Logger: d.Logger, Workers: sh.workers(d)})
 	if err != nil {
 		return nil, fmt.Errorf("building River client: %w", err)
 	}
@@ -113,7 +186,7 @@ func NewAPI(d Deps) (*API, error) {
 	}}).Register(srv.API)
 	(&apikeys.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
 	(&contacts.Handlers{DB: d.Pool, Jobs: rc, Now: d.Now}).Register(srv.API)
-	unsubscribe := suppression.NewTokens(cfg.SecretsKey)
+	unsubscribe := sh.tokens
 	(&suppression.Handlers{DB: d.Pool, Tokens: unsubscribe, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}).Register(srv.API)
 	(&templates.Handlers{DB: d.Pool, Now: d.Now, PublicBaseURL: cfg.PublicBaseURL,
 		Contacts: func(ctx context.Context, orgID, contactID uuid.UUID) (map[string]any, error) {
@@ -123,11 +196,37 @@ func NewAPI(d Deps) (*API, error) {
 			}
 			return contacts.TemplateValues(c), nil
 		}}).Register(srv.API)
+	(&channels.Handlers{DB: d.Pool, Jobs: rc, Store: sh.channels, Now: d.Now, PublicBaseURL: cfg.PublicBaseURL, Sandbox: cfg.Sandbox}).Register(srv.API)
+	sends := &messaging.Sends{DB: d.Pool, Jobs: rc, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}
+	(&messaging.Handlers{DB: d.Pool, Sends: sends, Storage: sh.storage}).Register(srv.API)
+	hub := conversations.NewHub(d.Pool.Config().ConnConfig, d.Logger.With().Str("component", "conversations_listener").Logger())
+	(&conversations.Handlers{DB: d.Pool, Sends: sends, Hub: hub, Now: d.Now,
+		BotUsername: func(ctx context.Context, orgID uuid.UUID) (string, error) {
+			cr, err := sh.channels.Telegram(ctx, d.Pool, orgID)
+			return cr.BotUsername, err
+		}}).Register(srv.API)
 	(&sso.Handlers{Sessions: sessions, Auth: authHandlers, Providers: cfg.SSO,
 		PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: d.Now}).Register(srv.API)
 
+	hooks := &webhooks.Handlers{DB: d.Pool, Channels: sh.channels, Jobs: rc, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}
+	hooks.Register(srv.API)
+
 	app := srv.App
+	// Provider webhooks read their raw bodies: plain Fiber handlers.
+	hooks.RegisterCallbacks(app)
 	suppression.RegisterPublic(app, &suppression.Public{DB: d.Pool, Tokens: unsubscribe, Now: d.Now})
+	(&messaging.Files{DB: d.Pool, Storage: sh.storage, Signer: sh.files}).Register(app)
+	var sb *sandbox.Sandbox
+	if cfg.Sandbox {
+		// The provider simulator answers the SDKs' requests under /sandbox/.
+		sb = sandbox.New(sandbox.Options{
+			Now: d.Now, Logger: d.Logger.With().Str("component", "sandbox").Logger(),
+			StateFile: filepath.Join(cfg.DataDir, "sandbox-state.json"), PublicURL: cfg.PublicBaseURL + "/sandbox",
+		})
+		sbh := adaptor.HTTPHandler(http.StripPrefix("/sandbox", sb.Handler()))
+		app.All("/sandbox/*", sbh)
+		(&play.Handlers{DB: d.Pool, Channels: sh.channels, Sandbox: sb, SandboxURL: cfg.PublicBaseURL + "/sandbox"}).Register(srv.API)
+	}
 	app.Get("/metrics", m.Handler())
 	health.Register(app, func(ctx context.Context) error {
 		if err := d.Pool.Ping(ctx); err != nil {
@@ -168,7 +267,7 @@ func NewAPI(d Deps) (*API, error) {
 		return nil, err
 	}
 	httpserver.MountSPA(app, dist)
-	return &API{Server: srv, River: rc, Usage: usage, riverUI: ui, deps: d}, nil
+	return &API{Server: srv, River: rc, Usage: usage, riverUI: ui, sandbox: sb, hub: hub, deps: d}, nil
 }
 
 // Start begins the background parts: River UI and the usage flusher.
@@ -177,6 +276,14 @@ func (a *API) Start(ctx context.Context) error {
 		return fmt.Errorf("starting River UI: %w", err)
 	}
 	go a.Usage.Run(ctx, 5*time.Second)
+	// One LISTEN connection feeds every live conversation stream.
+	go a.hub.Run(ctx)
+	if a.sandbox != nil {
+		go func() {
+			<-ctx.Done()
+			a.sandbox.Close()
+		}()
+	}
 	return nil
 }
 

@@ -51,8 +51,8 @@ func ClientFrom(ctx context.Context) Client {
 }
 
 // accessLog writes one line per request. In dev it includes request and
-// response bodies with secrets redacted; in prod only errors and webhook
-// calls get a body snippet.
+// response bodies with secrets redacted; in prod only errors do. Webhook
+// calls never do: the webhook log keeps their snippets.
 func accessLog(dev bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
@@ -81,9 +81,11 @@ func accessLog(dev bool) fiber.Handler {
 		} else if status >= 400 {
 			ev = logger.Warn()
 		}
-		ev = ev.Str("method", c.Method()).Str("path", path).Int("status", status).
+		ev = ev.Str("method", c.Method()).Str("path", redactPath(path)).Int("status", status).
 			Dur("latency", time.Since(start)).Str("ip", c.IP())
-		if isAPI && (dev || status >= 400 || webhook) {
+		// Webhook bodies are kept (as snippets) in the webhook log; parsing
+		// a 1,000-event batch here again would cost more than storing it.
+		if isAPI && !webhook && (dev || status >= 400) {
 			limit := 512
 			if dev {
 				limit = 4096
@@ -91,7 +93,10 @@ func accessLog(dev bool) fiber.Handler {
 			if body := c.Body(); len(body) > 0 {
 				ev = ev.Str("req_body", redactBody(body, limit))
 			}
-			if body := c.Response().Body(); len(body) > 0 && strings.Contains(string(c.Response().Header.ContentType()), "json") {
+			// Body() would read a streamed answer (an export, an event
+			// stream) to its end before sending it: streams are not logged.
+			if resp := c.Response(); !resp.IsBodyStream() && strings.Contains(string(resp.Header.ContentType()), "json") && len(resp.Body()) > 0 {
+				body := resp.Body()
 				ev = ev.Str("resp_body", redactBody(body, limit))
 			}
 		}
@@ -188,4 +193,33 @@ func securityHeaders(dev bool) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// secretPathPrefixes are paths whose next segment grants access: a signed
+// file link, an unsubscribe token, a Telegram bot token in the sandbox's
+// Bot API paths. Logs keep the shape and drop the secret.
+var secretPathPrefixes = []string{"/files/", "/u/", "/sandbox/telegram/bot", "/sandbox/telegram/file/bot"}
+
+func redactPath(p string) string {
+	// /api/callbacks/<provider>/<hook id>/...: the hook id is unguessable
+	// by design; its first characters are enough to tell hooks apart.
+	if rest, ok := strings.CutPrefix(p, "/api/callbacks/"); ok {
+		parts := strings.SplitN(rest, "/", 3)
+		if len(parts) >= 2 && len(parts[1]) > 4 {
+			parts[1] = parts[1][:4] + "…"
+			return "/api/callbacks/" + strings.Join(parts, "/")
+		}
+		return p
+	}
+	for _, prefix := range secretPathPrefixes {
+		rest, ok := strings.CutPrefix(p, prefix)
+		if !ok || rest == "" {
+			continue
+		}
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return prefix + "[redacted]" + rest[i:]
+		}
+		return prefix + "[redacted]"
+	}
+	return p
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -176,6 +177,7 @@ func (s *Sends) Check(ctx context.Context, orgID uuid.UUID, req SendRequest) (Ch
 				}
 			}
 			res.Problems = kept
+			res.Missing = slices.DeleteFunc(res.Missing, contactField)
 		}
 		if rendered {
 			res.Preview = &CheckPreview{Subject: content.subject, HTML: content.html, Text: content.text}

@@ -92,6 +92,7 @@ func TestCheckReportsEveryStage(t *testing.T) {
 	for _, p := range res.Problems {
 		require.NotEqual(t, "body.variables.first_name", p.Field)
 	}
+	require.Equal(t, []string{"code"}, res.Missing)
 	require.Nil(t, res.Recipient)
 
 	// A bad address, a message too long and an attachment refused.

@@ -523,3 +523,28 @@ func sortedStatuses(evs []Event) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestPurgeExpired(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Now()
+	_, err := b.tx.Exec(b.ctx, `INSERT INTO idempotency_keys (org_id, key, request_hash, message_id, created_at) VALUES
+		($1, 'old', '\x00', gen_random_uuid(), $2), ($1, 'fresh', '\x00', gen_random_uuid(), $3)`, b.org, now.Add(-25*time.Hour), now)
+	require.NoError(t, err)
+	_, err = b.tx.Exec(b.ctx, `INSERT INTO webhook_requests (org_id, provider, verdict, http_status, received_at) VALUES
+		(NULL, 'twilio', 'unknown_hook', 404, $1), ($2, 'twilio', 'accepted', 200, $1)`, now.Add(-8*24*time.Hour), b.org)
+	require.NoError(t, err)
+	_, err = b.tx.Exec(b.ctx, `INSERT INTO provider_events (org_id, provider, operation, latency_ms, outcome, created_at) VALUES
+		($1, 'twilio', 'send', 5, 'ok', $2), ($1, 'twilio', 'send', 5, 'ok', $3)`, b.org, now.Add(-91*24*time.Hour), now)
+	require.NoError(t, err)
+
+	n, err := PurgeExpired(b.ctx, b.tx, now)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, n, int64(3))
+	var keys, hooks, calls int
+	require.NoError(t, b.tx.QueryRow(b.ctx, `SELECT
+		(SELECT count(*) FROM idempotency_keys WHERE org_id = $1),
+		(SELECT count(*) FROM webhook_requests WHERE org_id = $1),
+		(SELECT count(*) FROM provider_events WHERE org_id = $1)`, b.org).Scan(&keys, &hooks, &calls))
+	require.Equal(t, []int{1, 1, 1}, []int{keys, hooks, calls}, "only the expired rows go; an org's webhook log stays")
+}

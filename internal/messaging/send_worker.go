@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -73,6 +74,9 @@ type SendWorker struct {
 	Notify func(ctx context.Context, tx dbutil.Executor, orgID, conversationID uuid.UUID) error
 	Now    func() time.Time
 	Logger zerolog.Logger
+
+	finisherOnce sync.Once
+	finisher     *finisher
 }
 
 // FileLinkTTL is how long a provider may fetch an attachment by its link.
@@ -308,24 +312,12 @@ func (w *SendWorker) recordCall(ctx context.Context, row dbsqlc.OutboundMessage,
 }
 
 // sent records the provider's acceptance (message, timeline and call in
-// one statement), then tells live views.
+// one statement, batched with the process's other results).
 func (w *SendWorker) sent(ctx context.Context, row dbsqlc.OutboundMessage, s providers.Sent, latency time.Duration) error {
-	conv, err := dbsqlc.New().FinishSent(ctx, w.DB, dbsqlc.FinishSentParams{
-		OrgID: row.OrgID, ID: row.ID, ProviderMessageID: &s.MessageID, Now: w.Now(),
-		Detail: detail("provider_message_id", s.MessageID), LatencyMs: int32(latency.Milliseconds()), HttpStatus: int32(s.Status),
+	w.finisherOnce.Do(func() { w.finisher = &finisher{db: w.DB, notify: w.Notify, logger: w.Logger} })
+	return w.finisher.finish(ctx, finishReq{
+		orgID: row.OrgID, id: row.ID, providerMessageID: s.MessageID, at: w.Now(), latency: latency, status: s.Status,
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // deleted meanwhile
-	}
-	if err != nil {
-		return fmt.Errorf("recording sent: %w", err)
-	}
-	if w.Notify != nil && conv.Valid {
-		if err := w.Notify(ctx, w.DB, row.OrgID, conv.UUID); err != nil {
-			w.Logger.Warn().Err(err).Msg("notifying conversation listeners")
-		}
-	}
-	return nil
 }
 
 // fail ends the message: it will not be sent. The job completes.

@@ -1,6 +1,7 @@
 // Package retention deletes what has outlived its use: expired sessions,
-// SSO login states, unaccepted invitations and idle rate-limit buckets.
-// Later domains add their log retention here.
+// SSO login states, unaccepted invitations, idle rate-limit buckets, and the
+// messaging logs past their age (idempotency keys, unmatched webhook calls,
+// provider calls). Later domains add their log retention here.
 package retention
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/contacts"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/jobqueue"
+	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/orgs"
 	"github.com/switchboard/switchboard/internal/ratelimit"
 )
@@ -63,6 +65,10 @@ func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	if err != nil {
 		return fmt.Errorf("purging rate limit buckets: %w", err)
 	}
-	zerolog.Ctx(ctx).Info().Int64("sessions", sessions).Int64("invitations", invitations).Int64("buckets", buckets).Int64("imports", imports).Msg("purged expired rows")
+	messagingRows, err := messaging.PurgeExpired(ctx, w.DB, now)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Int64("sessions", sessions).Int64("invitations", invitations).Int64("buckets", buckets).Int64("imports", imports).Int64("messaging", messagingRows).Msg("purged expired rows")
 	return nil
 }

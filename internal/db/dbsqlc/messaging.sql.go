@@ -22,6 +22,7 @@ WITH ev AS (
     SELECT m.id, m.org_id, ev.status, ev.occurred_at, ev.detail, ev.ord
     FROM ev JOIN outbound_messages m
       ON m.org_id = $5 AND m.provider = $6 AND m.provider_message_id = ev.provider_message_id
+     AND m.provider_message_id IS NOT NULL -- lets the planner use the partial unique index
 ), timeline AS (
     INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
     SELECT org_id, id, status, 'provider', detail, occurred_at FROM matched ORDER BY ord
@@ -362,6 +363,32 @@ func (q *Queries) DeleteExpiredIdempotencyKeys(ctx context.Context, db DBTX, bef
 	return result.RowsAffected(), nil
 }
 
+const deleteOldProviderEvents = `-- name: DeleteOldProviderEvents :execrows
+DELETE FROM provider_events WHERE created_at < $1::timestamptz
+`
+
+func (q *Queries) DeleteOldProviderEvents(ctx context.Context, db DBTX, before time.Time) (int64, error) {
+	result, err := db.Exec(ctx, deleteOldProviderEvents, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteUnmatchedWebhookRequests = `-- name: DeleteUnmatchedWebhookRequests :execrows
+DELETE FROM webhook_requests WHERE org_id IS NULL AND received_at < $1::timestamptz
+`
+
+// Calls whose hook id matched no org: anyone can make them, so they are
+// kept only long enough to debug a misconfigured provider.
+func (q *Queries) DeleteUnmatchedWebhookRequests(ctx context.Context, db DBTX, before time.Time) (int64, error) {
+	result, err := db.Exec(ctx, deleteUnmatchedWebhookRequests, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteUnusedUpload = `-- name: DeleteUnusedUpload :one
 DELETE FROM uploads u WHERE u.org_id = $1 AND u.id = $2
   AND NOT EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.upload_id = u.id)
@@ -573,52 +600,78 @@ func (q *Queries) FindContactByAddress(ctx context.Context, db DBTX, arg FindCon
 	return contact_id, err
 }
 
-const finishSent = `-- name: FinishSent :one
-WITH sent AS (
+const finishSentMany = `-- name: FinishSentMany :many
+WITH b AS (
+    SELECT unnest($1::uuid[]) AS org_id, unnest($2::uuid[]) AS id,
+           unnest($3::text[]) AS provider_message_id, unnest($4::timestamptz[]) AS at,
+           unnest($5::int[]) AS latency_ms, unnest($6::int[]) AS http_status
+), sent AS (
     UPDATE outbound_messages o SET
         status = CASE WHEN message_status_rank(o.status) < message_status_rank('sent') THEN 'sent' ELSE o.status END,
-        provider_message_id = $1,
-        sent_at = coalesce(o.sent_at, $2::timestamptz),
+        provider_message_id = b.provider_message_id,
+        sent_at = coalesce(o.sent_at, b.at),
         error_code = '', error_reason = '',
-        updated_at = $2::timestamptz
-    WHERE o.org_id = $3 AND o.id = $4
-    RETURNING o.id, o.org_id, o.provider, o.conversation_id
+        updated_at = b.at
+    FROM b
+    -- = ANY lets the planner fetch the rows by primary key rather than
+    -- scan the table to join with the unnested batch.
+    WHERE o.id = ANY($2::uuid[]) AND o.org_id = b.org_id AND o.id = b.id
+    RETURNING o.id, o.org_id, o.provider, o.conversation_id, b.provider_message_id, b.at, b.latency_ms, b.http_status
 ), ev AS (
     INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
-    SELECT sent.org_id, sent.id, 'sent', 'worker', $5, $2::timestamptz FROM sent
+    SELECT sent.org_id, sent.id, 'sent', 'worker', jsonb_build_object('provider_message_id', sent.provider_message_id), sent.at FROM sent
 ), pe AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
-    SELECT sent.org_id, sent.provider, 'send', sent.id, $6, $7, 'ok', $2::timestamptz FROM sent
+    SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.conversation_id FROM sent
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent
 `
 
-type FinishSentParams struct {
-	ProviderMessageID *string
-	Now               time.Time
-	OrgID             uuid.UUID
-	ID                uuid.UUID
-	Detail            []byte
-	LatencyMs         int32
-	HttpStatus        int32
+type FinishSentManyParams struct {
+	OrgIds             []uuid.UUID
+	Ids                []uuid.UUID
+	ProviderMessageIds []string
+	Ats                []time.Time
+	LatenciesMs        []int32
+	HttpStatuses       []int32
 }
 
-// Records a provider's acceptance in one statement: the message moves to
-// sent (never back), the timeline gets its event and the call its
-// provider_events row.
-func (q *Queries) FinishSent(ctx context.Context, db DBTX, arg FinishSentParams) (uuid.NullUUID, error) {
-	row := db.QueryRow(ctx, finishSent,
-		arg.ProviderMessageID,
-		arg.Now,
-		arg.OrgID,
-		arg.ID,
-		arg.Detail,
-		arg.LatencyMs,
-		arg.HttpStatus,
+type FinishSentManyRow struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	ConversationID uuid.NullUUID
+}
+
+// Records providers' acceptances in one statement: each message moves to
+// sent (never back), its timeline gets the event and the call its
+// provider_events row. The send workers of a process batch their results
+// (any orgs) so that a busy channel pays one commit per batch rather than
+// one per message.
+func (q *Queries) FinishSentMany(ctx context.Context, db DBTX, arg FinishSentManyParams) ([]FinishSentManyRow, error) {
+	rows, err := db.Query(ctx, finishSentMany,
+		arg.OrgIds,
+		arg.Ids,
+		arg.ProviderMessageIds,
+		arg.Ats,
+		arg.LatenciesMs,
+		arg.HttpStatuses,
 	)
-	var conversation_id uuid.NullUUID
-	err := row.Scan(&conversation_id)
-	return conversation_id, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FinishSentManyRow{}
+	for rows.Next() {
+		var i FinishSentManyRow
+		if err := rows.Scan(&i.ID, &i.OrgID, &i.ConversationID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getIdempotencyKey = `-- name: GetIdempotencyKey :one
