@@ -215,14 +215,16 @@ func (s *Sends) resolve(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, req Sen
 		}
 		return recipient{contact: c, address: addr, field: "body.contact_id"}, nil
 	}
-	country, err := contacts.OrgCountry(ctx, tx, orgID)
-	if err != nil {
-		return recipient{}, err
-	}
 	var addr string
+	var err error
 	if req.Channel == contacts.ChannelEmail {
 		addr, err = contacts.NormalizeEmail(req.To)
 	} else {
+		// Local numbers read in the org's default country.
+		country, cerr := contacts.OrgCountry(ctx, tx, orgID)
+		if cerr != nil {
+			return recipient{}, cerr
+		}
 		addr, err = contacts.NormalizeAddress(req.Channel, req.To, country)
 	}
 	if err != nil {
