@@ -2,13 +2,7 @@ import { expect, test } from '@playwright/test';
 import { DEMO, login, shot } from './helpers';
 
 const SECTIONS: [string, string][] = [
-  ['/contacts/telegram', 'contacts-telegram'],
-  ['/messaging/send', 'messaging-send'],
-  ['/messaging/conversations', 'messaging-conversations'],
   ['/messaging/campaigns', 'messaging-campaigns'],
-  ['/messaging/email-logs', 'messaging-email-logs'],
-  ['/messaging/outbound-logs', 'messaging-outbound-logs'],
-  ['/inbound-logs', 'inbound-logs'],
   ['/assistant', 'assistant'],
   ['/bookings', 'bookings'],
   ['/monitoring', 'monitoring'],

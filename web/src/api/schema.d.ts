@@ -262,6 +262,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List channel settings
+         * @description All four channels, configured or not: enabled, the non-secret fields, whether each secret is set (with its last 4 characters; never the secret), the webhook URLs, the connection status and the send rate.
+         */
+        get: operations["list-channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a channel's settings
+         * @description 404 until the channel's settings are first saved. Poll it after a test for the status.
+         */
+        get: operations["get-channel"];
+        /**
+         * Change a channel's settings
+         * @description Admins. Creates the settings on first use. Partial: absent fields keep their values, and a secret that is absent or null keeps the stored one. Changed credentials make the channel unchecked until it is tested again. Each bad field is named in the problem (body.config.<name>, body.secrets.<name>).
+         */
+        put: operations["put-channel"];
+        post?: never;
+        /**
+         * Delete a channel's settings
+         * @description Admins. The credentials are forgotten and the webhook URLs stop working; configuring the channel again gives new ones.
+         */
+        delete: operations["delete-channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a channel's connection
+         * @description Admins. Queues a check of the saved credentials with the provider and answers at once with status checking; poll GET /api/v1/channels/{channel} until the status is ok or error (check_error holds the provider's reason). The check also registers our webhook where the provider allows it (SendGrid's Event Webhook, with its signing key; Telegram's setWebhook).
+         */
+        post: operations["test-channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel}/use-sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Use sandbox credentials
+         * @description Admins, on servers running the provider sandbox (SANDBOX=1). Replaces the channel's settings with fresh sandbox credentials, enabled and unchecked; test the connection next. 501 elsewhere.
+         */
+        post: operations["use-sandbox-channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -553,6 +641,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List conversations
+         * @description Newest activity first, with keyset pagination.
+         */
+        get: operations["list-conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow conversations live (server-sent events)
+         * @description A text/event-stream of the org's conversation changes: `event: conversation` with data `{"conversation_id", "kind"}` (kind inbound, outbound, read), `event: resync` when notices may have been missed (refetch), comments every 15 s as a heartbeat, and `event: reconnect` when the server ends the stream (every few minutes, so that the credential is checked again): connect again. Authenticate with the Authorization header (read the stream with fetch, not EventSource, which cannot send it).
+         */
+        get: operations["stream-conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a conversation */
+        get: operations["get-conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a conversation's thread
+         * @description Inbound and outbound messages merged by time. The first page is the newest; each page is oldest first; prev_cursor pages back.
+         */
+        get: operations["list-conversation-messages"];
+        put?: never;
+        /**
+         * Reply in a conversation
+         * @description Sends to the conversation's contact on its channel through the send path of POST /messages (suppression, consent, channel limits, queue). Instagram replies only within 24 hours of the person's last message (409 after).
+         */
+        post: operations["reply-in-conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a conversation read
+         * @description Sets its unread count to 0.
+         */
+        post: operations["read-conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -688,6 +877,104 @@ export interface paths {
          * @description Every other session of the user is signed out.
          */
         post: operations["change-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List outbound messages
+         * @description Newest first, with keyset pagination.
+         */
+        get: operations["list-messages"];
+        put?: never;
+        /**
+         * Send a message
+         * @description Validates, checks the suppression list and the contact's consent, renders the template (or the content), and queues the message on the channel's queue. The answer is 202 with the queued message; follow its status with GET /messages/{id}. A raw `to` address matches the contact holding it or creates one.
+         */
+        post: operations["send-message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a message before sending it
+         * @description Takes the body of POST /messages and answers whether it would be accepted, with every problem (missing fields, suppression and consent, the Instagram reply window, attachments the channel refuses, variables without a value) and the message as it would be rendered. Nothing is sent or stored.
+         */
+        post: operations["check-message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List inbound messages
+         * @description What contacts sent on WhatsApp, Telegram and Instagram, newest first, with keyset pagination. Each names its conversation.
+         */
+        get: operations["list-inbound-messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/inbound/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an inbound message */
+        get: operations["get-inbound-message"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a message with its timeline */
+        get: operations["get-message"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -838,6 +1125,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sandbox/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Play a contact writing to the org
+         * @description Sandbox servers only (SANDBOX=1). The sandbox sends the message to the org's WhatsApp sender, bot or Instagram account as the provider would: its inbound webhook, signed, to the org's webhook URL, so the message arrives in Conversations like a real one. The channel must be set up and checked (Test connection).
+         */
+        post: operations["sandbox-play-inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sandbox/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's sandbox traffic
+         * @description Sandbox servers only. Each channel as the sandbox sees it, the messages it accepted from the org's credentials or played to them, and the webhooks it fired at the org's URLs, newest first.
+         */
+        get: operations["sandbox-traffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/suppressions": {
         parameters: {
             query?: never;
@@ -904,6 +1231,27 @@ export interface paths {
         patch: operations["update-suppression"];
         trace?: never;
     };
+    "/api/v1/telegram/start-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a contact's (or the org's) Telegram onboarding link */
+        get: operations["get-telegram-start-code"];
+        put?: never;
+        /**
+         * Get a Telegram onboarding link
+         * @description A code and its deep link https://t.me/<bot>?start=<code>. When the person opens it and presses Start, the bot's chat with them is linked to the contact (or, for an org-wide code, to the contact matched or created by the chat). A contact's unused code is returned again unless rotate; a used one is replaced.
+         */
+        post: operations["create-telegram-start-code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -922,6 +1270,26 @@ export interface paths {
          * @description Saved as a draft (version 1). A content that uses an undeclared variable, or declares one it never uses, is refused with each variable named.
          */
         post: operations["create-template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview unsaved template content
+         * @description Renders content that is not saved (an editor's current draft) exactly as the preview of a saved version would: for `contact_id`, or with the declared samples when no contact is given; `values` supply or override values. What saving the content would refuse (undeclared or unused variables, malformed placeholders, missing fields) is listed in `problems` instead of answering 422, so that an editor can preview while the user types.
+         */
+        post: operations["preview-template-draft"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1100,6 +1468,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an attachment
+         * @description A file for messages to attach (the file field of a multipart form, or the body itself with ?filename=). Up to 50 MB; its type is sniffed from the bytes. The answer lists the channels whose limits accept it.
+         */
+        post: operations["create-upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an upload */
+        get: operations["get-upload"];
+        put?: never;
+        post?: never;
+        /** Delete an upload no message uses */
+        delete: operations["delete-upload"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an upload's bytes */
+        get: operations["download-upload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook calls
+         * @description Every call the providers made to the org's webhook URLs, accepted or not, newest first, with keyset pagination: the verdict, the HTTP status answered, how long storing took, how many events it carried and the start of its body.
+         */
+        get: operations["list-webhook-calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1132,6 +1575,109 @@ export interface components {
             filter?: components["schemas"]["ContactFilter"];
             group_ids: string[] | null;
             ids?: string[] | null;
+        };
+        ChannelList: {
+            /** @description All four channels, configured or not. */
+            items: components["schemas"]["ChannelSettings"][] | null;
+            /** @description The server runs with the provider sandbox (SANDBOX=1): POST /api/v1/channels/{channel}/use-sandbox fills in sandbox credentials. */
+            sandbox: boolean;
+        };
+        ChannelPutBody: {
+            /** @description Non-secret fields to set; "" clears one. email: from_email (required), from_name, reply_to, event_public_key; whatsapp: account_sid (required, AC + 32 hex), from (required, E.164); instagram: account_id (required). */
+            config?: {
+                [key: string]: string;
+            };
+            /** @description A new channel is enabled unless false. Enabling needs the channel's required fields. */
+            enabled?: boolean;
+            /**
+             * Format: double
+             * @description Sends per second; 0 goes back to the channel's default.
+             */
+            rate_per_second?: number;
+            /** @description Secret fields to set; null or absent keeps the stored value, "" clears it. email: api_key; whatsapp: auth_token; telegram: bot_token; instagram: access_token, app_secret, verify_token ("" makes a new one). All but verify_token are required. */
+            secrets?: {
+                [key: string]: string | null;
+            };
+        };
+        ChannelSettings: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @description The provider's reason when the last check failed. */
+            check_error: string | null;
+            /** Format: date-time */
+            checked_at: string | null;
+            /** @description The non-secret fields by name ("" when unset). email: from_email, from_name, reply_to, event_public_key; whatsapp: account_sid, from; telegram: bot_username (learned from Telegram by the check); instagram: account_id. */
+            config: {
+                [key: string]: string;
+            };
+            /** @description False until the settings are first saved. */
+            configured: boolean;
+            /** Format: double */
+            default_rate_per_second: number;
+            /**
+             * Format: double
+             * @description What sends are held to.
+             */
+            effective_rate_per_second: number;
+            /** @description Sends use the channel only when enabled; webhooks are received either way. */
+            enabled: boolean;
+            /** @enum {string} */
+            provider: "sendgrid" | "twilio" | "telegram" | "instagram";
+            /**
+             * Format: double
+             * @description The org's send rate override; null: the default.
+             */
+            rate_per_second: number | null;
+            /** @description Whether each secret is set, with its last 4 characters. email: api_key; whatsapp: auth_token; telegram: bot_token; instagram: access_token, app_secret. Secrets are never returned. */
+            secrets: {
+                [key: string]: components["schemas"]["SecretState"];
+            };
+            /** @enum {string} */
+            status: "unchecked" | "checking" | "ok" | "error";
+            /** Format: date-time */
+            updated_at: string | null;
+            updated_by: string;
+            /** @description Instagram: paste into Meta's webhook settings next to the callback URL. It proves nothing by itself: events are authenticated with the app secret. */
+            verify_token?: string;
+            /** @description Where the provider calls us; empty until the settings are first saved. */
+            webhook_urls: components["schemas"]["WebhookURL"][] | null;
+        };
+        CheckPreview: {
+            html: string;
+            subject: string;
+            /** @description The plain-text part (email) or the message (chat channels). */
+            text: string;
+        };
+        CheckProblem: {
+            /** @description The request field at fault, as a 422 from POST /messages names it: body.to, body.subject, body.variables.order_id... */
+            field: string;
+            /**
+             * @description missing: a required field is still empty; recipient: suppression, consent, the reply window or the address; the rest name what is wrong.
+             * @enum {string}
+             */
+            kind: "missing" | "invalid" | "recipient" | "attachments" | "template" | "variables";
+            message: string;
+        };
+        CheckRecipient: {
+            /** @description The address as it would be sent to (normalized). */
+            address: string;
+            /** @description The contact chosen; null for a raw address (a send matches the contact holding it or creates one). */
+            contact_id: string;
+            /** @description The contact's name, when the address belongs to a contact with one. */
+            name: string;
+        };
+        CheckResult: {
+            /** @description Variables the render found no value for. */
+            missing: string[] | null;
+            /** @description Whether POST /messages would accept the same request now. */
+            ok: boolean;
+            /** @description Null while there is nothing to render. */
+            preview: components["schemas"]["CheckPreview"];
+            problems: components["schemas"]["CheckProblem"][] | null;
+            /** @description Null until the recipient resolves. */
+            recipient: components["schemas"]["CheckRecipient"];
+            /** @description The template's declared variables (the approved version's), for a values form. */
+            variables: components["schemas"]["TemplateVariable"][] | null;
         };
         Consent: {
             /** Format: date-time */
@@ -1228,6 +1774,8 @@ export interface components {
             created: number;
             /** Format: date-time */
             created_at: string;
+            /** @description The user who uploaded it; null for an API key. */
+            created_by: string;
             delimiter: string;
             /** @description Why a failed import failed. */
             error?: string;
@@ -1305,6 +1853,34 @@ export interface components {
             filter?: components["schemas"]["ContactFilter"];
             ids?: string[] | null;
         };
+        ContactSummary: {
+            /** @description The contact's address on the conversation's channel: E.164, Telegram chat id or IGSID. */
+            address: string;
+            id: string;
+            /** @description First and last name; empty when unknown. */
+            name: string;
+            /** @description Telegram or Instagram username, when known. */
+            username?: string;
+        };
+        Conversation: {
+            /** @enum {string} */
+            channel: "whatsapp" | "telegram" | "instagram";
+            contact: components["schemas"]["ContactSummary"];
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** Format: date-time */
+            last_inbound_at: string | null;
+            /** Format: date-time */
+            last_message_at: string;
+            /** @enum {string} */
+            last_message_direction: "inbound" | "outbound";
+            last_message_preview: string;
+            /** @description Instagram only. */
+            reply_window?: components["schemas"]["ReplyWindow"];
+            /** Format: int64 */
+            unread_count: number;
+        };
         CountBodyBody: {
             /**
              * Format: int64
@@ -1332,6 +1908,19 @@ export interface components {
             /** Format: int64 */
             requests: number;
         };
+        DraftPreview: {
+            body: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            footer_appended: components["schemas"]["FooterAppended"];
+            html: string;
+            /** @description Variables without a value or default; they render as empty. */
+            missing: string[] | null;
+            /** @description What saving this content would refuse, each with its field; empty when it would save. */
+            problems: components["schemas"]["TemplateProblem"][] | null;
+            subject: string;
+            text: string;
+        };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -1339,6 +1928,16 @@ export interface components {
             message?: string;
             /** @description The value at the given location */
             value?: unknown;
+        };
+        Event: {
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            occurred_at: string;
+            /** @enum {string} */
+            source: "api" | "worker" | "provider";
+            status: string;
         };
         FooterAppended: {
             html: boolean;
@@ -1385,6 +1984,42 @@ export interface components {
             overwrite?: boolean;
             /** @description Add these tags to every imported contact. */
             tags?: string[] | null;
+        };
+        InboundLogContact: {
+            id: string;
+            /** @description First and last name; empty when unknown. */
+            name: string;
+            /** @description Telegram or Instagram username, when known. */
+            username?: string;
+        };
+        InboundLogMedia: {
+            content_type: string;
+            filename: string;
+            /** Format: int64 */
+            size: number;
+            /** @description The provider would not give the file; only its name and type are known. */
+            unavailable?: boolean;
+            /** @description Download with GET /api/v1/uploads/{id}/content; absent when the file could not be fetched. */
+            upload_id?: string;
+        };
+        InboundLogMessage: {
+            /** @enum {string} */
+            channel: "whatsapp" | "telegram" | "instagram";
+            contact: components["schemas"]["InboundLogContact"];
+            conversation_id: string;
+            /** @description The sender's address: E.164, Telegram chat id or Instagram-scoped id. */
+            from: string;
+            id: string;
+            media: components["schemas"]["InboundLogMedia"][] | null;
+            provider_message_id: string;
+            /** Format: date-time */
+            received_at: string;
+            text: string;
+        };
+        InboundPage: {
+            items: components["schemas"]["InboundLogMessage"][] | null;
+            /** @description Pass as cursor for the next (older) page; absent on the last. */
+            next_cursor?: string;
         };
         Invitation: {
             /** Format: date-time */
@@ -1473,6 +2108,18 @@ export interface components {
             role: "owner" | "admin" | "member" | "viewer" | null;
             user: components["schemas"]["User"];
         };
+        MediaItem: {
+            content_type: string;
+            /** @description Why the file is unavailable. */
+            error?: string;
+            filename: string;
+            /** Format: int64 */
+            size: number;
+            /** @description The provider would not give the file; only its name and type are known. */
+            unavailable?: boolean;
+            /** @description Download with GET /api/v1/uploads/{id}/content; absent when the file could not be fetched. */
+            upload_id?: string;
+        };
         Member: {
             email: string;
             /** Format: date-time */
@@ -1486,6 +2133,51 @@ export interface components {
             org: components["schemas"]["OrgSummary"];
             /** @enum {string} */
             role: "owner" | "admin" | "member" | "viewer";
+        };
+        Message: {
+            api_key_id: string;
+            attachments?: components["schemas"]["Upload"][] | null;
+            /** Format: int64 */
+            attempts: number;
+            body_html: string;
+            body_text: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            contact_id: string;
+            conversation_id: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            error_code: string;
+            error_reason: string;
+            /** @description The timeline, oldest first (only on GET /messages/{id}). */
+            events?: components["schemas"]["Event"][] | null;
+            /** Format: date-time */
+            failed_at: string | null;
+            id: string;
+            provider: string;
+            provider_message_id: string | null;
+            /** Format: date-time */
+            read_at: string | null;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "delivered" | "read" | "opened" | "clicked" | "failed" | "bounced" | "spam" | "undelivered";
+            subject: string;
+            template_id: string;
+            /** Format: int64 */
+            template_version: number | null;
+            /** @description The address as sent: email, E.164 number, Telegram chat id or Instagram-scoped id. */
+            to: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MessagePage: {
+            items: components["schemas"]["Message"][] | null;
+            /** @description Pass as cursor for the next page; absent on the last. */
+            next_cursor?: string;
         };
         NewInvitation: {
             /** @description The dashboard page where the invitee accepts. */
@@ -1564,10 +2256,51 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        Page: {
+            items: components["schemas"]["Conversation"][] | null;
+            /** @description Pass as cursor for the next (older) page; absent on the last. */
+            next_cursor?: string;
+        };
         PasswordInputBody: {
             /** @description Empty for accounts that never had a password (SSO). */
             current_password: string;
             new_password: string;
+        };
+        PlayBody: {
+            /** @enum {string} */
+            channel: "whatsapp" | "telegram" | "instagram";
+            /** @description Who writes; WhatsApp needs from.phone. */
+            from?: components["schemas"]["PlayContact"];
+            media?: components["schemas"]["PlayMedia"];
+            text?: string;
+        };
+        PlayContact: {
+            /** @description Telegram chat id or Instagram-scoped id (digits); derived from the name when absent. */
+            id?: string;
+            /** @description The display name the provider reports (WhatsApp profile name, Telegram first and last name). */
+            name?: string;
+            /** @description WhatsApp: the contact's number in E.164 (required). */
+            phone?: string;
+            /** @description Telegram username, without @. */
+            username?: string;
+        };
+        PlayMedia: {
+            /** @description The file, base64 (standard alphabet); at most 5 MB decoded. */
+            base64: string;
+            /** @description As the phone claims it; the app sniffs the bytes again. */
+            content_type?: string;
+            filename: string;
+        };
+        PlayResult: {
+            channel: string;
+            /** @description The provider's message id (MessageSid, message_id, mid). */
+            id: string;
+            /** @description twilio, telegram or instagram. */
+            provider: string;
+            /** @description Instagram: the contact's Instagram-scoped id. */
+            sender_id?: string;
+            /** @description The webhook URL the sandbox posts it to. */
+            target: string;
         };
         "Preview-templateRequest": {
             /** @description Render for this contact; sample values when absent. */
@@ -1622,9 +2355,130 @@ export interface components {
             /** @description What to change. */
             reason: string;
         };
+        ReplyRequest: {
+            /** @description Upload ids (POST /uploads), checked against the channel's limits. */
+            attachments?: string[] | null;
+            /** @description The text; variables like {{first_name}} are filled in. */
+            body?: string;
+            /** @description An approved template of the conversation's channel, instead of body. */
+            template_id?: string;
+            /** @description Values for the template's variables. */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        ReplyWindow: {
+            /**
+             * Format: date-time
+             * @description When the window closes (or closed); null when the person never wrote.
+             */
+            closes_at: string | null;
+            open: boolean;
+        };
+        SandboxAttachment: {
+            content_type: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+        };
+        SandboxChannel: {
+            /** @description What contacts write to: the WhatsApp sender number, the bot's @username, the Instagram account id; for email the sender address. */
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @description The channel is set up and enabled. */
+            configured: boolean;
+            /** @description The sandbox knows the org's webhook URL for it (Test connection registers it): delivery events and, on chat channels, contacts' messages can arrive. */
+            registered: boolean;
+            /** @description Where the sandbox posts the channel's webhooks. */
+            webhook?: string;
+        };
+        SandboxEvent: {
+            /** Format: date-time */
+            at: string;
+            status: string;
+        };
+        SandboxMessage: {
+            /** Format: date-time */
+            at: string;
+            attachments: components["schemas"]["SandboxAttachment"][] | null;
+            /** @description The text (the first 2,000 bytes). */
+            body: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @enum {string} */
+            direction: "outbound" | "inbound";
+            error_code?: string;
+            events: components["schemas"]["SandboxEvent"][] | null;
+            from: string;
+            /** @description The provider's message id. */
+            id: string;
+            /** @description The latest simulated state: accepted, processed, sent, delivered, read, opened, bounced, failed, received... */
+            status: string;
+            subject: string;
+            to: string;
+        };
+        SandboxTraffic: {
+            /** @description The four channels, in the settings' order. */
+            channels: components["schemas"]["SandboxChannel"][] | null;
+            /** @description Newest first. */
+            messages: components["schemas"]["SandboxMessage"][] | null;
+            /** @description Newest first. */
+            webhooks: components["schemas"]["SandboxWebhook"][] | null;
+        };
+        SandboxWebhook: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            attempt: number;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            error?: string;
+            /** Format: int64 */
+            events: number;
+            /** Format: int64 */
+            id: number;
+            /** @description event_batch (SendGrid), status or inbound (Twilio), update (Telegram), inbound, delivery or read (Instagram). */
+            kind: string;
+            /** Format: double */
+            latency_ms: number;
+            /**
+             * Format: int64
+             * @description What the app answered; 0 when it did not.
+             */
+            status: number;
+            target: string;
+        };
         Scope: {
             description: string;
             name: string;
+        };
+        SecretState: {
+            /** @description The secret's last 4 characters; empty when unset or shorter than 12 characters. */
+            last4: string;
+            set: boolean;
+        };
+        SendRequest: {
+            /** @description Upload ids (POST /uploads), checked against the channel's limits. */
+            attachments?: string[] | null;
+            /** @description Without a template: the text (email: the plain-text part). Variables like {{first_name}} are filled in. */
+            body?: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @description The recipient; or give to. */
+            contact_id?: string;
+            /** @description Email only, without a template: the HTML part. */
+            html?: string;
+            /** @description Email only, without a template. */
+            subject?: string;
+            /** @description An approved template of the channel; or give the content. */
+            template_id?: string;
+            /** @description A raw address: email, phone number (E.164 or local to the org's country), Telegram chat id or Instagram-scoped id. It matches the contact holding it, or creates one. */
+            to?: string;
+            /** @description Values for the template's variables; they win over the contact's. */
+            variables?: {
+                [key: string]: unknown;
+            };
         };
         SignupRequest: {
             email: string;
@@ -1635,6 +2489,27 @@ export interface components {
         };
         SignupResponse: {
             message: string;
+        };
+        StartCode: {
+            bot_username: string | null;
+            code: string;
+            /** @description The contact the code links; null for an org-wide code. */
+            contact_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The deep link to share; null while the bot's username is unknown (connect and test the Telegram channel). */
+            link: string | null;
+            /**
+             * Format: date-time
+             * @description When the code linked a chat. A contact's code links once; an org-wide code keeps working and shows its last use.
+             */
+            used_at: string | null;
+        };
+        StartCodeRequest: {
+            /** @description The contact to link; leave out for an org-wide code (anyone who starts the bot with it becomes, or matches, a contact). */
+            contact_id?: string;
+            /** @description Make a new code even if one is usable (the old link stops working). */
+            rotate?: boolean;
         };
         Suppression: {
             /** @enum {string} */
@@ -1776,6 +2651,30 @@ export interface components {
             /** @description Every variable the content uses, except the built-ins (org.name, unsubscribe_url, first_name, last_name, email, phone). */
             variables?: components["schemas"]["TemplateVariable"][] | null;
         };
+        TemplateDraftPreviewBody: {
+            /** @description WhatsApp, Telegram and Instagram: the message text. */
+            body?: string;
+            /** @description Email only. Values are HTML-escaped when rendered. */
+            body_html?: string;
+            /** @description Email only. Generated from body_html when empty. */
+            body_text?: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @description Render for this contact; sample values when absent. */
+            contact_id?: string;
+            /** @description WhatsApp only: the approved WhatsApp template's name. */
+            provider_template_name?: string;
+            /** @description WhatsApp only: the Twilio Content SID (HX...). */
+            provider_template_sid?: string;
+            /** @description Email only. Required for email. */
+            subject?: string;
+            /** @description Values by variable name; they win over the contact's and the samples. */
+            values?: {
+                [key: string]: unknown;
+            };
+            /** @description Every variable the content uses, except the built-ins (org.name, unsubscribe_url, first_name, last_name, email, phone). */
+            variables?: components["schemas"]["TemplateVariable"][] | null;
+        };
         TemplatePage: {
             items: components["schemas"]["Template"][] | null;
             /** @description Pass as cursor for the next page; absent on the last page. */
@@ -1813,6 +2712,21 @@ export interface components {
             text: string;
             /** Format: int64 */
             version: number;
+        };
+        TemplateProblem: {
+            /**
+             * @description undeclared: a placeholder without a declaration; unused: a declaration no field uses; syntax: a malformed placeholder; declaration: a name that cannot be declared; content: anything else.
+             * @enum {string}
+             */
+            kind: "syntax" | "undeclared" | "unused" | "declaration" | "content";
+            /**
+             * @description The field, as a save's 422 names it (body.subject, body.variables[0].name, ...).
+             * @example body.body_html
+             */
+            location: string;
+            message: string;
+            /** @description The variable the problem is about, if any. */
+            variable?: string;
         };
         TemplateSettings: {
             /** @description Appended to email HTML bodies that have no {{unsubscribe_url}}. */
@@ -1875,6 +2789,37 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        Thread: {
+            items: components["schemas"]["ThreadMessage"][] | null;
+            /** @description Pass as cursor for the older messages; absent when these are the first. */
+            prev_cursor?: string;
+        };
+        ThreadMessage: {
+            /**
+             * Format: date-time
+             * @description Received (inbound) or queued (outbound).
+             */
+            at: string;
+            /** Format: date-time */
+            delivered_at?: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            error_code?: string;
+            error_reason?: string;
+            /** Format: date-time */
+            failed_at?: string;
+            id: string;
+            /** @description Inbound: the files the contact sent; outbound: the attachments. */
+            media: components["schemas"]["MediaItem"][] | null;
+            /** Format: date-time */
+            read_at?: string;
+            /** Format: date-time */
+            sent_at?: string;
+            /** @description Outbound only: queued, sending, sent, delivered, read, failed, undelivered... */
+            status?: string;
+            template_id?: string;
+            text: string;
+        };
         TokenBody: {
             access_token: string;
             /**
@@ -1898,6 +2843,20 @@ export interface components {
             name?: string;
             phone?: string;
         };
+        Upload: {
+            /** @description The channels that accept this file (type and size). */
+            channels: string[] | null;
+            /** @description Sniffed from the bytes; the client's claim is ignored. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            filename: string;
+            id: string;
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+        };
         User: {
             /** Format: date-time */
             created_at: string;
@@ -1908,6 +2867,51 @@ export interface components {
             is_staff: boolean;
             name: string;
             phone: string;
+        };
+        WebhookCall: {
+            /**
+             * Format: int64
+             * @description Provider events the call carried.
+             */
+            events: number;
+            /** Format: int64 */
+            http_status: number;
+            id: string;
+            /** @description What the provider called about: events (SendGrid), status or inbound (Twilio), update (Telegram), verify or webhook (Instagram). */
+            kind: string;
+            /**
+             * Format: double
+             * @description From the call's arrival until its events were stored (commit excluded).
+             */
+            latency_ms: number;
+            /** @enum {string} */
+            provider: "sendgrid" | "twilio" | "telegram" | "instagram";
+            /** @description Why it was refused, or what was skipped. */
+            reason: string;
+            /** Format: date-time */
+            received_at: string;
+            /** @description The start of the body (2 KB at most). Headers, where the signatures are, are never kept. */
+            snippet: string;
+            /**
+             * @description duplicate: every event had been received before (a provider retry).
+             * @enum {string}
+             */
+            verdict: "accepted" | "duplicate" | "bad_signature" | "bad_request" | "unknown_hook";
+        };
+        WebhookLogPage: {
+            items: components["schemas"]["WebhookCall"][] | null;
+            /** @description Pass as cursor for the next page; absent on the last. */
+            next_cursor?: string;
+        };
+        WebhookURL: {
+            /**
+             * @description What the provider sends there.
+             * @enum {string}
+             */
+            purpose: "events" | "status" | "inbound" | "updates" | "webhook";
+            url: string;
+            /** @description Where the URL goes in the provider's console, or why nothing needs pasting. */
+            where: string;
         };
     };
     responses: never;
@@ -2672,6 +3676,399 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSettings"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "put-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPutBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSettings"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "test-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSettings"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "use-sandbox-channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSettings"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Implemented */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4006,6 +5403,415 @@ export interface operations {
             };
         };
     };
+    "list-conversations": {
+        parameters: {
+            query?: {
+                channel?: "whatsapp" | "telegram" | "instagram";
+                /** @description Only conversations with unread messages. */
+                unread?: boolean;
+                /** @description Part of the contact's name, number, username or id. */
+                search?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stream-conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-conversation-messages": {
+        parameters: {
+            query?: {
+                /** @description The prev_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reply-in-conversation": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key within 24 hours answers with the first message and sends nothing more. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "Idempotent-Replayed"?: boolean;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "read-conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "list-groups": {
         parameters: {
             query?: never;
@@ -4663,6 +6469,384 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-messages": {
+        parameters: {
+            query?: {
+                channel?: "email" | "whatsapp" | "telegram" | "instagram";
+                status?: "queued" | "sending" | "sent" | "delivered" | "read" | "opened" | "clicked" | "failed" | "bounced" | "spam" | "undelivered";
+                /** @description Only messages to this contact. */
+                contact_id?: string;
+                /** @description Part of the address or the subject. */
+                search?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "send-message": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key within 24 hours answers with the first message and sends nothing more. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "Idempotent-Replayed"?: boolean;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "check-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-inbound-messages": {
+        parameters: {
+            query?: {
+                channel?: "whatsapp" | "telegram" | "instagram";
+                /** @description Only messages from this contact. */
+                contact_id?: string;
+                /** @description Part of the text, the sender's address or the contact's name. */
+                search?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-inbound-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundLogMessage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
             };
             /** @description Unauthorized */
             401: {
@@ -5544,6 +7728,133 @@ export interface operations {
             };
         };
     };
+    "sandbox-play-inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlayBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sandbox-traffic": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxTraffic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "list-suppressions": {
         parameters: {
             query?: {
@@ -5966,6 +8277,134 @@ export interface operations {
             };
         };
     };
+    "get-telegram-start-code": {
+        parameters: {
+            query?: {
+                /** @description The contact; leave out for the org-wide code. */
+                contact_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartCode"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "create-telegram-start-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartCode"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "list-templates": {
         parameters: {
             query?: {
@@ -6094,6 +8533,75 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "preview-template-draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateDraftPreviewBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftPreview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Implemented */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6859,6 +9367,326 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "create-upload": {
+        parameters: {
+            query?: {
+                /** @description The file's name when the body is the file itself. */
+                filename?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "download-upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-webhook-calls": {
+        parameters: {
+            query?: {
+                provider?: "sendgrid" | "twilio" | "telegram" | "instagram";
+                verdict?: "accepted" | "duplicate" | "bad_signature" | "bad_request" | "unknown_hook";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookLogPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

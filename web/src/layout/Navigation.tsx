@@ -2,12 +2,13 @@ import { NavLink, ScrollArea, Stack, Text } from '@mantine/core';
 import { IconChevronRight, IconExternalLink } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { isActive, JOBS_LINK, NAV, type NavItem } from './nav';
+import { isActive, JOBS_LINK, NAV, type NavFlags, type NavItem, useNavFlags, visibleItems } from './nav';
 import classes from './AppLayout.module.css';
 
 /** The left navigation: every section, grouped; staff also get Jobs. */
 export function Navigation({ isStaff, onNavigate }: { isStaff: boolean; onNavigate: () => void }) {
   const { pathname } = useLocation();
+  const flags = useNavFlags();
 
   return (
     <ScrollArea type="scroll" scrollbarSize={6} style={{ flex: 1 }}>
@@ -19,7 +20,7 @@ export function Navigation({ isStaff, onNavigate }: { isStaff: boolean; onNaviga
               <Stack gap={2}>
                 {section.items.map((item) =>
                   item.children ? (
-                    <ParentLink key={item.to} item={item} pathname={pathname} onNavigate={onNavigate} />
+                    <ParentLink key={item.to} item={item} pathname={pathname} onNavigate={onNavigate} flags={flags} />
                   ) : (
                     <NavLink
                       key={item.to}
@@ -56,7 +57,7 @@ export function Navigation({ isStaff, onNavigate }: { isStaff: boolean; onNaviga
   );
 }
 
-function ParentLink({ item, pathname, onNavigate }: { item: NavItem; pathname: string; onNavigate: () => void }) {
+function ParentLink({ item, pathname, onNavigate, flags }: { item: NavItem; pathname: string; onNavigate: () => void; flags: NavFlags }) {
   const within = isActive(pathname, item.to);
   // Groups open on their own pages and stay as the user leaves them.
   const [opened, setOpened] = useState(within);
@@ -74,7 +75,7 @@ function ParentLink({ item, pathname, onNavigate }: { item: NavItem; pathname: s
       childrenOffset={28}
       disableRightSectionRotation
     >
-      {item.children?.map((child) => (
+      {visibleItems(item.children ?? [], flags).map((child) => (
         <NavLink
           key={child.to}
           component={Link}

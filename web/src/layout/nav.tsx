@@ -1,3 +1,5 @@
+import { useQuery } from '@tanstack/react-query';
+import { useContext } from 'react';
 import {
   IconAddressBook,
   IconBan,
@@ -6,7 +8,9 @@ import {
   IconCalendarEvent,
   IconCode,
   IconCreditCard,
+  IconFlask,
   IconHeartRateMonitor,
+  IconHistory,
   IconInbox,
   IconLayoutDashboard,
   IconMail,
@@ -20,8 +24,11 @@ import {
   IconUsersGroup,
   IconArrowUpRight,
   IconListDetails,
+  IconWebhook,
   type Icon,
 } from '@tabler/icons-react';
+import { api, unwrap } from '@/api/client';
+import { CurrentContext } from './CurrentContext';
 
 /** A link in the left navigation. */
 export interface NavItem {
@@ -29,6 +36,8 @@ export interface NavItem {
   to: string;
   icon: Icon;
   children?: NavItem[];
+  /** Shown only when the server runs the provider sandbox (SANDBOX=1). */
+  sandboxOnly?: boolean;
 }
 
 /** A titled group of links. */
@@ -50,6 +59,7 @@ export const NAV: NavSection[] = [
         children: [
           { label: 'All contacts', to: '/contacts', icon: IconAddressBook },
           { label: 'Groups', to: '/contacts/groups', icon: IconUsersGroup },
+          { label: 'Import history', to: '/contacts/imports', icon: IconHistory },
           { label: 'Telegram onboarding', to: '/contacts/telegram', icon: IconBrandTelegram },
         ],
       },
@@ -69,6 +79,7 @@ export const NAV: NavSection[] = [
           { label: 'Campaigns', to: '/messaging/campaigns', icon: IconSpeakerphone },
           { label: 'Email logs', to: '/messaging/email-logs', icon: IconMail },
           { label: 'Outbound logs', to: '/messaging/outbound-logs', icon: IconArrowUpRight },
+          { label: 'Sandbox', to: '/messaging/sandbox', icon: IconFlask, sandboxOnly: true },
         ],
       },
       { label: 'Inbound logs', to: '/inbound-logs', icon: IconInbox },
@@ -81,6 +92,7 @@ export const NAV: NavSection[] = [
     title: 'Insights',
     items: [
       { label: 'Monitoring', to: '/monitoring', icon: IconHeartRateMonitor },
+      { label: 'Webhook log', to: '/webhooks', icon: IconWebhook },
       { label: 'Billing', to: '/billing', icon: IconCreditCard },
     ],
   },
@@ -99,6 +111,32 @@ export const NAV: NavSection[] = [
     ],
   },
 ];
+
+/** What decides the optional links: whether the server runs the sandbox. */
+export interface NavFlags {
+  sandbox: boolean;
+}
+
+/**
+ * The navigation's flags. The sandbox flag comes with the channel settings
+ * (GET /channels, shared with the pages that read them), asked once an org
+ * is active.
+ */
+export function useNavFlags(): NavFlags {
+  const current = useContext(CurrentContext);
+  const channels = useQuery({
+    queryKey: ['channels'],
+    queryFn: () => unwrap(api.GET('/api/v1/channels')),
+    enabled: !!current?.org,
+    staleTime: 5 * 60_000,
+  });
+  return { sandbox: !!channels.data?.sandbox };
+}
+
+/** The items shown with flags. */
+export function visibleItems(items: NavItem[], flags: NavFlags): NavItem[] {
+  return items.filter((i) => !i.sandboxOnly || flags.sandbox);
+}
 
 /** Staff-only: River UI, a separate app (full-page link). */
 export const JOBS_LINK = { label: 'Jobs', href: '/riverui/', icon: IconListDetails };
