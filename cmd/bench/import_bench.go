@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/rs/zerolog"
 
 	"github.com/switchboard/switchboard/internal/contacts"
 )
@@ -158,7 +159,9 @@ func importFile(ctx context.Context, e *env, path string, st fileStats) (time.Du
 	}
 	stopProgress := e.logProgress(ctx, im.ID)
 	worker := &contacts.ImportWorker{DB: e.pool, Now: time.Now}
-	err = worker.Work(ctx, jobFor(contacts.ImportArgs{OrgID: e.orgID, ImportID: im.ID}))
+	// The worker logs its steps' times at debug level.
+	steps := zerolog.New(os.Stderr).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	err = worker.Work(steps.WithContext(ctx), jobFor(contacts.ImportArgs{OrgID: e.orgID, ImportID: im.ID}))
 	stopProgress()
 	if err != nil {
 		return 0, fmt.Errorf("importing: %w", err)

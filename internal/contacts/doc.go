@@ -23,18 +23,43 @@
 // statements (customPlans), planned for their actual arguments, so that
 // unused filters fold away and a selective search can use the trigram index.
 //
+// A search alone has a bounded plan whatever its number of matches: it
+// first walks the sort order's index from the cursor, a thousand contacts
+// or so, keeping those that match. A common term fills the page there (the
+// trigram index would have fetched and sorted all its tens of thousands of
+// matches); a term with a few matches in the walk walks as far as their
+// density says a page takes; a term with none, or too few, is rare, and the
+// trigram index fetches its few matches to sort (listRows, the Walk
+// statements).
+//
 // # Imports
 //
-// An upload stores the file in 1 MiB chunks (contact_import_chunks) and
-// queues AnalyzeImportArgs in the same transaction; the analysis counts the
-// rows. The client previews the header and first rows with a proposed
-// mapping, then starts the import with its mapping, which queues
-// ImportArgs. ImportWorker does the whole import in one transaction: it
-// streams the chunks through encoding/csv and the row normalizer into a
-// COPY to contact_import_rows, clusters rows that share any channel value,
-// matches clusters to existing contacts, merges (filling empty fields, or
-// overwriting when asked), inserts the rest, and records rejects and
-// counts. A killed worker leaves nothing behind, and River's retry redoes
-// the import from the stored file with the same result. Memory holds a
-// chunk and a batch of rows, whatever the size of the file.
+// An upload is read as a stream (the server streams the import routes'
+// bodies past its body limit, up to MaxImportBytes), stored in 1 MiB chunks
+// (contact_import_chunks), and AnalyzeImportArgs is queued in the same
+// transaction; the analysis counts the rows. The client previews the header
+// and first rows with a proposed mapping, then starts the import with its
+// mapping, which queues ImportArgs. ImportWorker runs it in steps that
+// each commit:
+//
+//   - prepare: stream the chunks through encoding/csv and the row
+//     normalizer (on every CPU, overlapping the COPY) into the unlogged
+//     staging table contact_import_rows; link rows that share a channel
+//     value (one hash aggregate over the file) and cluster the linked ones;
+//     fold each cluster into its first row (FoldImportClusters, the one
+//     definition of how rows combine); match clusters to existing contacts,
+//     join the clusters of one contact and fold them again; split the lines
+//     into batches (contact_import_batches).
+//   - merge, a batch of 50,000 lines per transaction, two at a time: fill
+//     (or overwrite) the matched contacts, insert the new ones in id order,
+//     add them to the groups, record rejects with their line numbers, add up
+//     the counts.
+//   - complete: mark it completed, drop the staged rows and the file.
+//
+// A killed worker leaves its committed steps and River's retry resumes
+// after them; a server crash empties the unlogged staging table, and the
+// retry stages the file again and merges the open batches. Memory holds a
+// few batches of rows, whatever the size of the file. Inserting contacts is
+// the bulk of an import: each row goes into a dozen indexes, the trigram
+// index of the search above all.
 package contacts

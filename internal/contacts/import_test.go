@@ -246,6 +246,56 @@ func TestImportBadRowsDuplicatesAndMerges(t *testing.T) {
 	require.Equal(t, map[string]any{"city": "Quito"}, b.contactBy(t, a.token, "c@example").Attributes)
 }
 
+// TestImportClustersAndExistingContacts covers clusters against existing
+// contacts: two clusters of the file that match one contact are folded
+// into it together (the first non-empty value in line order), and a
+// cluster that matches two contacts is rejected row by row, with the reason.
+func TestImportClustersAndExistingContacts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.tenant(t)
+	existing := seedContacts(t, b, a.token, []map[string]any{
+		{"email": "zed@example.com", "phone": "+14155550111"},
+		{"email": "x@example.com"},
+		{"phone": "+14155550122"},
+	})
+	file := csvLines(
+		"email,phone,first_name,last_name,plan",
+		",+14155550111,,Last,",          // 2: Zed by phone
+		"x@example.com,,,,gold",         // 3: X; with line 5, Y as well
+		"zed@example.com,,Zed,First,",   // 4: Zed by email: joined with line 2
+		"X@example.com,+14155550122,,,", // 5: same email as 3, phone of Y
+		"new@example.com,,New,,",        // 6: new
+	)
+	status, im, raw := b.upload(t, a.token, "c.csv", file)
+	require.Equal(t, http.StatusCreated, status, string(raw))
+	status, raw = b.call(t, "POST", "/api/v1/contacts/imports/"+im.ID.String()+"/start", a.token, map[string]any{
+		"mapping": []string{"email", "phone", "first_name", "last_name", "attributes.plan"}}, &im)
+	require.Equal(t, http.StatusAccepted, status, string(raw))
+	require.NoError(t, (&ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2}).Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: im.ID})))
+
+	im = b.getImport(t, a.token, im.ID)
+	require.Equal(t, ImportCompleted, im.Status, im.Error)
+	require.Equal(t, [4]int32{5, 1, 2, 2}, [4]int32{im.RowsTotal, im.Created, im.Merged, im.Rejected})
+	zed := b.contactBy(t, a.token, "zed@")
+	require.Equal(t, existing[0].ID, zed.ID)
+	require.Equal(t, "Zed", zed.FirstName)
+	require.Equal(t, "Last", zed.LastName, "line 2 comes before line 4")
+	x := b.contactBy(t, a.token, "x@example")
+	require.Empty(t, x.Attributes, "the cluster of lines 3 and 5 is not merged")
+
+	status, body := b.call(t, "GET", "/api/v1/contacts/imports/"+im.ID.String()+"/rejects.csv", a.token, nil, nil)
+	require.Equal(t, http.StatusOK, status)
+	recs := readCSV(t, string(body))
+	require.Len(t, recs, 3)
+	for i, line := range []string{"3", "5"} {
+		require.Equal(t, line, recs[i+1][0])
+		require.Contains(t, recs[i+1][1], "matches several existing contacts")
+		require.Contains(t, recs[i+1][1], existing[1].ID.String())
+		require.Contains(t, recs[i+1][1], existing[2].ID.String())
+	}
+}
+
 func TestImportRestartsCleanly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -264,14 +314,41 @@ func TestImportRestartsCleanly(t *testing.T) {
 	b.runImport(t, ref.orgID, refID)
 	want := b.getImport(t, ref.token, refID)
 	require.Equal(t, ImportCompleted, want.Status)
+	require.Equal(t, [4]int32{4, 2, 1, 1}, [4]int32{want.RowsTotal, want.Created, want.Merged, want.Rejected})
 
-	for _, step := range []string{"staged", "merged", "completed"} {
+	// checkSame checks that an import that was interrupted ended as the
+	// reference did: same counts, same contacts, each reject once.
+	checkSame := func(t *testing.T, a tenant, id uuid.UUID) {
+		t.Helper()
+		got := b.getImport(t, a.token, id)
+		require.Equal(t, ImportCompleted, got.Status, got.Error)
+		require.Equal(t, [4]int32{want.RowsTotal, want.Created, want.Merged, want.Rejected}, [4]int32{got.RowsTotal, got.Created, got.Merged, got.Rejected})
+		require.Equal(t, got.RowsTotal, got.RowsDone)
+		contacts := pageAll(t, b, a.token, "/api/v1/contacts?sort=email")
+		require.Len(t, contacts, 2)
+		require.Equal(t, "a@example.com", *contacts[0].Email)
+		require.Equal(t, "+4930901821", *contacts[0].Phone, "the duplicate row filled the first one")
+		require.Equal(t, "+4930901820", *contacts[1].Phone)
+		status, body := b.call(t, "GET", "/api/v1/contacts/imports/"+id.String()+"/rejects.csv", a.token, nil, nil)
+		require.Equal(t, http.StatusOK, status)
+		recs := readCSV(t, string(body))
+		require.Len(t, recs, 2, "the header and the one bad row, once")
+		require.Equal(t, "5", recs[1][0])
+		var staged int
+		require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM contact_import_rows WHERE import_id = $1`, id).Scan(&staged))
+		require.Zero(t, staged, "the staged rows are gone")
+	}
+
+	// Batches of two lines, one at a time: (0,2] makes Ann, (2,4] Bob and
+	// the merge of line 4 into Ann, (4,6] the reject. A kill leaves the
+	// committed steps.
+	for step, contactsLeft := range map[string]int{"staged": 0, "merged": 1, "completed": 2} {
 		t.Run("killed after "+step, func(t *testing.T) {
 			t.Parallel()
 			a := b.tenant(t)
 			id := start(a)
 			crash := errors.New("worker killed")
-			w := &ImportWorker{DB: b.pool, Now: time.Now, crashAt: func(s string) error {
+			w := &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2, mergeWorkers: 1, crashAt: func(s string) error {
 				if s == step {
 					return crash
 				}
@@ -280,20 +357,71 @@ func TestImportRestartsCleanly(t *testing.T) {
 			require.ErrorIs(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})), crash)
 			im := b.getImport(t, a.token, id)
 			require.Equal(t, ImportRunning, im.Status)
-			require.Empty(t, pageAll(t, b, a.token, "/api/v1/contacts?sort=email"), "nothing of a killed attempt remains")
+			require.Len(t, pageAll(t, b, a.token, "/api/v1/contacts?sort=email"), contactsLeft, "what the killed attempt committed")
 
-			b.runImport(t, a.orgID, id) // River's retry
-			got := b.getImport(t, a.token, id)
-			require.Equal(t, ImportCompleted, got.Status)
-			require.Equal(t, [4]int32{want.RowsTotal, want.Created, want.Merged, want.Rejected}, [4]int32{got.RowsTotal, got.Created, got.Merged, got.Rejected})
-			contacts := pageAll(t, b, a.token, "/api/v1/contacts?sort=email")
-			require.Len(t, contacts, 2)
-			require.Equal(t, "+4930901821", *contacts[0].Phone)
-			status, body := b.call(t, "GET", "/api/v1/contacts/imports/"+id.String()+"/rejects.csv", a.token, nil, nil)
-			require.Equal(t, http.StatusOK, status)
-			require.Len(t, readCSV(t, string(body)), 2, "the header and the one bad row, once")
+			// River's retry resumes after the last committed step.
+			w = &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2}
+			require.NoError(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})))
+			checkSame(t, a, id)
 		})
 	}
+
+	t.Run("batches merged side by side", func(t *testing.T) {
+		t.Parallel()
+		a := b.tenant(t)
+		id := start(a)
+		w := &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 1, mergeWorkers: 4}
+		require.NoError(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})))
+		checkSame(t, a, id)
+		var batches int
+		require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM contact_import_batches WHERE import_id = $1`, id).Scan(&batches))
+		require.Zero(t, batches, "the batches are gone with the staged rows")
+	})
+
+	t.Run("staging lost in a server crash", func(t *testing.T) {
+		t.Parallel()
+		a := b.tenant(t)
+		id := start(a)
+		crash := errors.New("worker killed")
+		w := &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2, mergeWorkers: 1, crashAt: func(s string) error {
+			if s == "merged" {
+				return crash
+			}
+			return nil
+		}}
+		require.ErrorIs(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})), crash)
+		// What a crash does to an unlogged table.
+		_, err := b.pool.Exec(context.Background(), `DELETE FROM contact_import_rows WHERE import_id = $1`, id)
+		require.NoError(t, err)
+		w = &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2}
+		require.NoError(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})))
+		checkSame(t, a, id)
+	})
+
+	t.Run("a contact created during the import", func(t *testing.T) {
+		t.Parallel()
+		a := b.tenant(t)
+		id := start(a)
+		// Someone adds Bob's number while the first batch is merged: the
+		// next batch collides with it, and the retry merges Bob into it.
+		var added Contact
+		w := &ImportWorker{DB: b.pool, Now: time.Now, batchLines: 2, mergeWorkers: 1, crashAt: func(s string) error {
+			if s == "merged" && added.ID == uuid.Nil {
+				status, raw := b.call(t, "POST", "/api/v1/contacts", a.token, map[string]any{"phone": "+4930901820", "first_name": "Robert"}, &added)
+				require.Equal(t, http.StatusCreated, status, string(raw))
+			}
+			return nil
+		}}
+		err := w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id}))
+		require.Error(t, err)
+		require.NoError(t, w.Work(context.Background(), job(ImportArgs{OrgID: a.orgID, ImportID: id})))
+		got := b.getImport(t, a.token, id)
+		require.Equal(t, ImportCompleted, got.Status, got.Error)
+		require.Equal(t, [4]int32{4, 1, 2, 1}, [4]int32{got.RowsTotal, got.Created, got.Merged, got.Rejected})
+		bob := b.contactBy(t, a.token, "b@example")
+		require.Equal(t, added.ID, bob.ID)
+		require.Equal(t, "Robert", bob.FirstName, "filled, not overwritten")
+	})
 
 	// A file that cannot be read fails for good, with the reason.
 	a := b.tenant(t)

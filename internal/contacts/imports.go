@@ -26,7 +26,8 @@ import (
 const (
 	// ChunkSize is the size of the pieces a file is stored in.
 	ChunkSize = 1 << 20
-	// MaxImportBytes bounds an uploaded file (the server's body limit may be lower).
+	// MaxImportBytes bounds an uploaded file. The upload routes read their
+	// body as a stream up to it, past the server's body limit (DocumentCSVBody).
 	MaxImportBytes = 1 << 30
 	// MaxImportRows bounds the data rows of a file.
 	MaxImportRows = 5_000_000
@@ -58,6 +59,7 @@ type Inserter interface {
 type ContactImport struct {
 	ID         uuid.UUID   `json:"id"`
 	Filename   string      `json:"filename"`
+	CreatedBy  *uuid.UUID  `json:"created_by" doc:"The user who uploaded it; null for an API key."`
 	SizeBytes  int64       `json:"size_bytes"`
 	Status     string      `json:"status" enum:"uploaded,ready,queued,running,completed,failed" doc:"uploaded: stored, being counted; ready: counted, waiting for its mapping; queued and running: started; then completed or failed."`
 	Phase      string      `json:"phase" doc:"While running: reading (the file into staging) or merging (into contacts)."`
@@ -84,6 +86,9 @@ func importFromRow(r dbsqlc.ContactImport) ContactImport {
 		Header: r.Header, Mapping: r.Mapping, Overwrite: r.Overwrite, GroupIDs: r.GroupIds, Tags: r.Tags,
 		RowsTotal: r.RowsTotal, RowsDone: r.RowsDone, Created: r.CreatedCount, Merged: r.MergedCount, Rejected: r.RejectedCount,
 		Error: r.Error, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+	}
+	if r.CreatedBy.Valid {
+		im.CreatedBy = &r.CreatedBy.UUID
 	}
 	if im.Mapping == nil {
 		im.Mapping = []string{}
@@ -283,6 +288,11 @@ func PurgeAbandonedImports(ctx context.Context, db dbutil.Executor, before time.
 	n, err := dbsqlc.New().PurgeAbandonedImports(ctx, db, before)
 	if err != nil {
 		return 0, fmt.Errorf("purging abandoned imports: %w", err)
+	}
+	// Staged rows of imports that stopped without cleaning up (deleted
+	// while their job waited for a retry, say): the table is not theirs.
+	if _, err := dbsqlc.New().ClearOrphanedImportStaging(ctx, db); err != nil {
+		return 0, fmt.Errorf("purging orphaned staged rows: %w", err)
 	}
 	return n, nil
 }

@@ -129,12 +129,18 @@ func (u *FileUpload) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
+// UploadReadTimeout bounds the reading of an uploaded file: a gigabyte at
+// about a megabyte a second.
+const UploadReadTimeout = 30 * time.Minute
+
 // DocumentCSVBody declares the upload body of the POST operation at path
-// in the OpenAPI document. It is done after registering: declared up front,
-// Huma would parse the body itself instead of leaving the stream to the
-// handler.
+// in the OpenAPI document, and has the server stream it to the handler
+// past its body limit, up to MaxImportBytes within UploadReadTimeout. It is
+// done after registering: declared up front, Huma would parse the body
+// itself instead of leaving the stream to the handler.
 func DocumentCSVBody(api huma.API, path string) {
 	if pi := api.OpenAPI().Paths[path]; pi != nil && pi.Post != nil {
+		httpserver.StreamBody(pi.Post, MaxImportBytes, UploadReadTimeout)
 		pi.Post.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"multipart/form-data": {Schema: &huma.Schema{Type: "object", Required: []string{"file"}, Properties: map[string]*huma.Schema{
 				"file": {Type: "string", Format: "binary", Description: "The CSV file."},

@@ -70,9 +70,10 @@ func (q *Queries) AddContactsToGroupsByID(ctx context.Context, db DBTX, arg AddC
 
 const addImportedToGroups = `-- name: AddImportedToGroups :execrows
 INSERT INTO contact_group_members (org_id, group_id, contact_id)
-SELECT DISTINCT g.org_id, g.id, coalesce(r.contact_id, r.new_id)
+SELECT g.org_id, g.id, coalesce(r.contact_id, r.new_id)
 FROM contact_import_rows r JOIN contact_groups g ON g.org_id = $1 AND g.id = ANY($2::uuid[])
-WHERE r.import_id = $3 AND r.line = r.root AND r.reject_reason IS NULL AND r.match_error IS NULL
+WHERE r.import_id = $3 AND r.line > $4 AND r.line <= $5
+  AND r.line = r.root AND r.reject_reason IS NULL AND r.match_error IS NULL
 ON CONFLICT DO NOTHING
 `
 
@@ -80,10 +81,18 @@ type AddImportedToGroupsParams struct {
 	OrgID    uuid.UUID
 	GroupIds []uuid.UUID
 	ImportID uuid.UUID
+	FromLine int32
+	ToLine   int32
 }
 
 func (q *Queries) AddImportedToGroups(ctx context.Context, db DBTX, arg AddImportedToGroupsParams) (int64, error) {
-	result, err := db.Exec(ctx, addImportedToGroups, arg.OrgID, arg.GroupIds, arg.ImportID)
+	result, err := db.Exec(ctx, addImportedToGroups,
+		arg.OrgID,
+		arg.GroupIds,
+		arg.ImportID,
+		arg.FromLine,
+		arg.ToLine,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -102,13 +111,25 @@ func (q *Queries) AnalyzeImportRows(ctx context.Context, db DBTX) error {
 	return err
 }
 
-const clearImportRejects = `-- name: ClearImportRejects :exec
-DELETE FROM contact_import_rejects WHERE import_id = $1
+const claimImportBatch = `-- name: ClaimImportBatch :one
+SELECT from_line, to_line FROM contact_import_batches
+WHERE import_id = $1 AND NOT done
+ORDER BY from_line
+LIMIT 1
+FOR UPDATE SKIP LOCKED
 `
 
-func (q *Queries) ClearImportRejects(ctx context.Context, db DBTX, importID uuid.UUID) error {
-	_, err := db.Exec(ctx, clearImportRejects, importID)
-	return err
+type ClaimImportBatchRow struct {
+	FromLine int32
+	ToLine   int32
+}
+
+// The next batch no transaction is merging, locked until this one ends.
+func (q *Queries) ClaimImportBatch(ctx context.Context, db DBTX, importID uuid.UUID) (ClaimImportBatchRow, error) {
+	row := db.QueryRow(ctx, claimImportBatch, importID)
+	var i ClaimImportBatchRow
+	err := row.Scan(&i.FromLine, &i.ToLine)
+	return i, err
 }
 
 const clearImportStaging = `-- name: ClearImportStaging :exec
@@ -120,84 +141,33 @@ func (q *Queries) ClearImportStaging(ctx context.Context, db DBTX, importID uuid
 	return err
 }
 
-const completeImport = `-- name: CompleteImport :exec
-UPDATE contact_imports SET status = 'completed', phase = '', rows_total = $1, rows_done = $1,
-    created_count = $2, merged_count = $3, rejected_count = $4,
-    error = '', finished_at = now(), updated_at = now()
-WHERE id = $5
+const clearOrphanedImportStaging = `-- name: ClearOrphanedImportStaging :execrows
+DELETE FROM contact_import_rows r
+WHERE NOT EXISTS (SELECT 1 FROM contact_imports i WHERE i.id = r.import_id AND i.status IN ('queued', 'running'))
 `
 
-type CompleteImportParams struct {
-	RowsTotal     int32
-	CreatedCount  int32
-	MergedCount   int32
-	RejectedCount int32
-	ID            uuid.UUID
-}
-
-func (q *Queries) CompleteImport(ctx context.Context, db DBTX, arg CompleteImportParams) error {
-	_, err := db.Exec(ctx, completeImport,
-		arg.RowsTotal,
-		arg.CreatedCount,
-		arg.MergedCount,
-		arg.RejectedCount,
-		arg.ID,
-	)
-	return err
-}
-
-const consolidateImportClusters = `-- name: ConsolidateImportClusters :execrows
-WITH multi AS (
-    SELECT x.root FROM contact_import_rows x
-    WHERE x.import_id = $1 AND x.reject_reason IS NULL
-    GROUP BY x.root HAVING count(*) > 1
-), members AS (
-    SELECT x.import_id, x.line, x.root, x.email, x.email_normalized, x.phone, x.whatsapp, x.telegram_chat_id, x.telegram_username, x.instagram_id, x.instagram_username, x.first_name, x.last_name, x.locale, x.timezone, x.attributes, x.tags, x.reject_reason, x.raw, x.new_id, x.contact_id, x.match_error FROM contact_import_rows x JOIN multi ON multi.root = x.root
-    WHERE x.import_id = $1 AND x.reject_reason IS NULL
-), f AS (
-    SELECT m.root,
-        (array_agg(m.email ORDER BY m.line) FILTER (WHERE m.email IS NOT NULL))[1] AS email,
-        (array_agg(m.phone ORDER BY m.line) FILTER (WHERE m.phone IS NOT NULL))[1] AS phone,
-        (array_agg(m.whatsapp ORDER BY m.line) FILTER (WHERE m.whatsapp IS NOT NULL))[1] AS whatsapp,
-        (array_agg(m.telegram_chat_id ORDER BY m.line) FILTER (WHERE m.telegram_chat_id IS NOT NULL))[1] AS telegram_chat_id,
-        (array_agg(m.telegram_username ORDER BY m.line) FILTER (WHERE m.telegram_username IS NOT NULL))[1] AS telegram_username,
-        (array_agg(m.instagram_id ORDER BY m.line) FILTER (WHERE m.instagram_id IS NOT NULL))[1] AS instagram_id,
-        (array_agg(m.instagram_username ORDER BY m.line) FILTER (WHERE m.instagram_username IS NOT NULL))[1] AS instagram_username,
-        (array_agg(m.first_name ORDER BY m.line) FILTER (WHERE m.first_name IS NOT NULL))[1] AS first_name,
-        (array_agg(m.last_name ORDER BY m.line) FILTER (WHERE m.last_name IS NOT NULL))[1] AS last_name,
-        (array_agg(m.locale ORDER BY m.line) FILTER (WHERE m.locale IS NOT NULL))[1] AS locale,
-        (array_agg(m.timezone ORDER BY m.line) FILTER (WHERE m.timezone IS NOT NULL))[1] AS timezone
-    FROM members m
-    GROUP BY m.root
-), t AS (
-    SELECT m.root, array_agg(DISTINCT tag ORDER BY tag) AS tags
-    FROM members m, unnest(m.tags) AS tag
-    GROUP BY m.root
-), a AS (
-    SELECT m.root, jsonb_object_agg(e.k, e.v ORDER BY m.line DESC) AS attributes
-    FROM members m, jsonb_each(m.attributes) AS e (k, v)
-    GROUP BY m.root
-)
-UPDATE contact_import_rows r SET
-    email = f.email, email_normalized = lower(f.email), phone = f.phone, whatsapp = f.whatsapp,
-    telegram_chat_id = f.telegram_chat_id, telegram_username = f.telegram_username,
-    instagram_id = f.instagram_id, instagram_username = f.instagram_username,
-    first_name = f.first_name, last_name = f.last_name, locale = f.locale, timezone = f.timezone,
-    tags = t.tags, attributes = a.attributes
-FROM f LEFT JOIN t ON t.root = f.root LEFT JOIN a ON a.root = f.root
-WHERE r.import_id = $1 AND r.line = f.root
-`
-
-// Folds each cluster of several rows into its first row: the first
-// non-empty value of each field in line order, the union of tags, and
-// attributes where the earliest line wins per key (jsonb keeps the last
-// value given for a key, and the lines come latest first).
-func (q *Queries) ConsolidateImportClusters(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, consolidateImportClusters, importID)
+// Staged rows of imports that are not running (finished, failed for good
+// or deleted while a worker was away).
+func (q *Queries) ClearOrphanedImportStaging(ctx context.Context, db DBTX) (int64, error) {
+	result, err := db.Exec(ctx, clearOrphanedImportStaging)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const completeImport = `-- name: CompleteImport :exec
+UPDATE contact_imports SET status = 'completed', phase = '',
+    rows_total = created_count + merged_count + rejected_count,
+    rows_done = created_count + merged_count + rejected_count,
+    error = '', finished_at = now(), updated_at = now()
+WHERE id = $1
+`
+
+// The counts were added up by the merge's batches.
+func (q *Queries) CompleteImport(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, completeImport, id)
+	return err
 }
 
 const countGroupsIn = `-- name: CountGroupsIn :one
@@ -216,27 +186,15 @@ func (q *Queries) CountGroupsIn(ctx context.Context, db DBTX, arg CountGroupsInP
 	return count, err
 }
 
-const countImportRows = `-- name: CountImportRows :one
-SELECT count(*)::integer AS total,
-    (count(*) FILTER (WHERE r.reject_reason IS NOT NULL OR root.match_error IS NOT NULL))::integer AS rejected,
-    (count(*) FILTER (WHERE r.line = r.root AND r.reject_reason IS NULL AND r.match_error IS NULL
-                         AND r.contact_id IS NULL))::integer AS created
-FROM contact_import_rows r
-LEFT JOIN contact_import_rows root ON root.import_id = r.import_id AND root.line = r.root
-WHERE r.import_id = $1
+const countOpenImportBatches = `-- name: CountOpenImportBatches :one
+SELECT count(*)::integer FROM contact_import_batches WHERE import_id = $1 AND NOT done
 `
 
-type CountImportRowsRow struct {
-	Total    int32
-	Rejected int32
-	Created  int32
-}
-
-func (q *Queries) CountImportRows(ctx context.Context, db DBTX, importID uuid.UUID) (CountImportRowsRow, error) {
-	row := db.QueryRow(ctx, countImportRows, importID)
-	var i CountImportRowsRow
-	err := row.Scan(&i.Total, &i.Rejected, &i.Created)
-	return i, err
+func (q *Queries) CountOpenImportBatches(ctx context.Context, db DBTX, importID uuid.UUID) (int32, error) {
+	row := db.QueryRow(ctx, countOpenImportBatches, importID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const createContact = `-- name: CreateContact :one
@@ -359,7 +317,7 @@ const createImport = `-- name: CreateImport :one
 
 INSERT INTO contact_imports (org_id, created_by, filename, delimiter, default_country)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at
+RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged
 `
 
 type CreateImportParams struct {
@@ -405,8 +363,30 @@ func (q *Queries) CreateImport(ctx context.Context, db DBTX, arg CreateImportPar
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Staged,
 	)
 	return i, err
+}
+
+const createImportBatches = `-- name: CreateImportBatches :exec
+INSERT INTO contact_import_batches (import_id, from_line, to_line)
+SELECT $1, b, least(b + $2::integer, $3::integer)
+FROM generate_series(0, $3::integer - 1, $2::integer) AS b
+WHERE NOT EXISTS (SELECT 1 FROM contact_import_batches x WHERE x.import_id = $1)
+`
+
+type CreateImportBatchesParams struct {
+	ImportID   uuid.UUID
+	BatchLines int32
+	LastLine   int32
+}
+
+// Splits the file's lines into the merge's batches, once: an import staged
+// again (after a server crash emptied the staging table) keeps its batches
+// and what they say is done.
+func (q *Queries) CreateImportBatches(ctx context.Context, db DBTX, arg CreateImportBatchesParams) error {
+	_, err := db.Exec(ctx, createImportBatches, arg.ImportID, arg.BatchLines, arg.LastLine)
+	return err
 }
 
 const deleteContact = `-- name: DeleteContact :execrows
@@ -507,6 +487,15 @@ func (q *Queries) DeleteImport(ctx context.Context, db DBTX, arg DeleteImportPar
 	return result.RowsAffected(), nil
 }
 
+const deleteImportBatches = `-- name: DeleteImportBatches :exec
+DELETE FROM contact_import_batches WHERE import_id = $1
+`
+
+func (q *Queries) DeleteImportBatches(ctx context.Context, db DBTX, importID uuid.UUID) error {
+	_, err := db.Exec(ctx, deleteImportBatches, importID)
+	return err
+}
+
 const deleteImportChunks = `-- name: DeleteImportChunks :exec
 DELETE FROM contact_import_chunks WHERE import_id = $1
 `
@@ -588,7 +577,7 @@ func (q *Queries) FindContactConflict(ctx context.Context, db DBTX, arg FindCont
 const finishImportUpload = `-- name: FinishImportUpload :one
 UPDATE contact_imports SET size_bytes = $1, header = $2, updated_at = now()
 WHERE id = $3
-RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at
+RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged
 `
 
 type FinishImportUploadParams struct {
@@ -625,8 +614,61 @@ func (q *Queries) FinishImportUpload(ctx context.Context, db DBTX, arg FinishImp
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Staged,
 	)
 	return i, err
+}
+
+const foldImportClusters = `-- name: FoldImportClusters :execrows
+WITH members AS (
+    SELECT x.import_id, x.line, x.root, x.email, x.email_normalized, x.phone, x.whatsapp, x.telegram_chat_id, x.telegram_username, x.instagram_id, x.instagram_username, x.first_name, x.last_name, x.locale, x.timezone, x.attributes, x.tags, x.reject_reason, x.raw, x.new_id, x.contact_id, x.match_error, x.dup FROM contact_import_rows x
+    WHERE x.import_id = $1 AND x.dup AND x.reject_reason IS NULL
+), f AS (
+    SELECT m.root,
+        (array_agg(m.email ORDER BY m.line) FILTER (WHERE m.email IS NOT NULL))[1] AS email,
+        (array_agg(m.phone ORDER BY m.line) FILTER (WHERE m.phone IS NOT NULL))[1] AS phone,
+        (array_agg(m.whatsapp ORDER BY m.line) FILTER (WHERE m.whatsapp IS NOT NULL))[1] AS whatsapp,
+        (array_agg(m.telegram_chat_id ORDER BY m.line) FILTER (WHERE m.telegram_chat_id IS NOT NULL))[1] AS telegram_chat_id,
+        (array_agg(m.telegram_username ORDER BY m.line) FILTER (WHERE m.telegram_username IS NOT NULL))[1] AS telegram_username,
+        (array_agg(m.instagram_id ORDER BY m.line) FILTER (WHERE m.instagram_id IS NOT NULL))[1] AS instagram_id,
+        (array_agg(m.instagram_username ORDER BY m.line) FILTER (WHERE m.instagram_username IS NOT NULL))[1] AS instagram_username,
+        (array_agg(m.first_name ORDER BY m.line) FILTER (WHERE m.first_name IS NOT NULL))[1] AS first_name,
+        (array_agg(m.last_name ORDER BY m.line) FILTER (WHERE m.last_name IS NOT NULL))[1] AS last_name,
+        (array_agg(m.locale ORDER BY m.line) FILTER (WHERE m.locale IS NOT NULL))[1] AS locale,
+        (array_agg(m.timezone ORDER BY m.line) FILTER (WHERE m.timezone IS NOT NULL))[1] AS timezone
+    FROM members m
+    GROUP BY m.root
+), t AS (
+    SELECT m.root, array_agg(DISTINCT tag ORDER BY tag) AS tags
+    FROM members m, unnest(m.tags) AS tag
+    GROUP BY m.root
+), a AS (
+    SELECT m.root, jsonb_object_agg(e.k, e.v ORDER BY m.line DESC) AS attributes
+    FROM members m, jsonb_each(m.attributes) AS e (k, v)
+    GROUP BY m.root
+)
+UPDATE contact_import_rows r SET
+    email = f.email, email_normalized = lower(f.email), phone = f.phone, whatsapp = f.whatsapp,
+    telegram_chat_id = f.telegram_chat_id, telegram_username = f.telegram_username,
+    instagram_id = f.instagram_id, instagram_username = f.instagram_username,
+    first_name = f.first_name, last_name = f.last_name, locale = f.locale, timezone = f.timezone,
+    tags = t.tags, attributes = a.attributes
+FROM f LEFT JOIN t ON t.root = f.root LEFT JOIN a ON a.root = f.root
+WHERE r.import_id = $1 AND r.line = f.root
+`
+
+// Folds each cluster of several rows into its root row, which is what gets
+// merged or inserted: the first non-empty value of each field in line
+// order, the union of tags, and attributes where the earliest line wins per
+// key (jsonb keeps the last value given for a key, and the lines come
+// latest first). The one definition of how rows of a file combine, whether
+// they become a new contact or fill an existing one.
+func (q *Queries) FoldImportClusters(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, foldImportClusters, importID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getContact = `-- name: GetContact :one
@@ -740,7 +782,7 @@ func (q *Queries) GetGroup(ctx context.Context, db DBTX, arg GetGroupParams) (Ge
 }
 
 const getImport = `-- name: GetImport :one
-SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at FROM contact_imports WHERE org_id = $1 AND id = $2
+SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged FROM contact_imports WHERE org_id = $1 AND id = $2
 `
 
 type GetImportParams struct {
@@ -776,6 +818,7 @@ func (q *Queries) GetImport(ctx context.Context, db DBTX, arg GetImportParams) (
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Staged,
 	)
 	return i, err
 }
@@ -797,7 +840,7 @@ func (q *Queries) GetImportChunk(ctx context.Context, db DBTX, arg GetImportChun
 }
 
 const getImportForWork = `-- name: GetImportForWork :one
-SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at FROM contact_imports WHERE org_id = $1 AND id = $2
+SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged FROM contact_imports WHERE org_id = $1 AND id = $2
 `
 
 type GetImportForWorkParams struct {
@@ -834,6 +877,7 @@ func (q *Queries) GetImportForWork(ctx context.Context, db DBTX, arg GetImportFo
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Staged,
 	)
 	return i, err
 }
@@ -849,6 +893,30 @@ type GroupExistsParams struct {
 
 func (q *Queries) GroupExists(ctx context.Context, db DBTX, arg GroupExistsParams) (bool, error) {
 	row := db.QueryRow(ctx, groupExists, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const importLastLine = `-- name: ImportLastLine :one
+SELECT coalesce(max(line), 0)::integer FROM contact_import_rows WHERE import_id = $1
+`
+
+func (q *Queries) ImportLastLine(ctx context.Context, db DBTX, importID uuid.UUID) (int32, error) {
+	row := db.QueryRow(ctx, importLastLine, importID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const importStagingPresent = `-- name: ImportStagingPresent :one
+SELECT EXISTS (SELECT 1 FROM contact_import_rows WHERE import_id = $1)
+`
+
+// Whether the staged rows are there: the table is unlogged, so a crash of
+// the server empties it even when the import says it was staged.
+func (q *Queries) ImportStagingPresent(ctx context.Context, db DBTX, importID uuid.UUID) (bool, error) {
+	row := db.QueryRow(ctx, importStagingPresent, importID)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
@@ -878,19 +946,30 @@ SELECT r.new_id, $1, r.email, r.phone, r.whatsapp, r.telegram_chat_id, r.telegra
     r.instagram_username, coalesce(r.first_name, ''), coalesce(r.last_name, ''), coalesce(r.locale, ''),
     coalesce(r.timezone, ''), coalesce(r.attributes, '{}'), coalesce(r.tags, '{}')
 FROM contact_import_rows r
-WHERE r.import_id = $2 AND r.line = r.root AND r.reject_reason IS NULL AND r.match_error IS NULL
-  AND r.contact_id IS NULL
+WHERE r.import_id = $2 AND r.line > $3 AND r.line <= $4
+  AND r.line = r.root AND r.reject_reason IS NULL AND r.match_error IS NULL AND r.contact_id IS NULL
 ORDER BY r.line
 `
 
 type InsertImportNewContactsParams struct {
 	OrgID    uuid.UUID
 	ImportID uuid.UUID
+	FromLine int32
+	ToLine   int32
 }
 
-// Clusters that matched nobody become new contacts, with their staged ids.
+// The batch's clusters that matched nobody become new contacts, with their
+// staged ids, in line order: the ids are time-ordered (UUIDv7) in line
+// order, so the two id indexes are appended to. (Email order, for the two
+// email indexes, measured a third slower: the id indexes then take random
+// inserts.)
 func (q *Queries) InsertImportNewContacts(ctx context.Context, db DBTX, arg InsertImportNewContactsParams) (int64, error) {
-	result, err := db.Exec(ctx, insertImportNewContacts, arg.OrgID, arg.ImportID)
+	result, err := db.Exec(ctx, insertImportNewContacts,
+		arg.OrgID,
+		arg.ImportID,
+		arg.FromLine,
+		arg.ToLine,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -899,14 +978,92 @@ func (q *Queries) InsertImportNewContacts(ctx context.Context, db DBTX, arg Inse
 
 const insertImportRejects = `-- name: InsertImportRejects :execrows
 INSERT INTO contact_import_rejects (import_id, line, reason, fields)
-SELECT r.import_id, r.line, coalesce(r.reject_reason, root.match_error), r.raw
+SELECT r.import_id, r.line,
+    coalesce(r.reject_reason, r.match_error,
+             (SELECT root.match_error FROM contact_import_rows root WHERE root.import_id = r.import_id AND root.line = r.root)),
+    r.raw
 FROM contact_import_rows r
-LEFT JOIN contact_import_rows root ON root.import_id = r.import_id AND root.line = r.root
-WHERE r.import_id = $1 AND (r.reject_reason IS NOT NULL OR root.match_error IS NOT NULL)
+WHERE r.import_id = $1 AND r.line > $2 AND r.line <= $3
+  AND (r.reject_reason IS NOT NULL OR r.match_error IS NOT NULL
+       OR (r.dup AND r.root <> r.line AND EXISTS (
+           SELECT 1 FROM contact_import_rows root
+           WHERE root.import_id = r.import_id AND root.line = r.root AND root.match_error IS NOT NULL)))
+ON CONFLICT DO NOTHING
 `
 
-func (q *Queries) InsertImportRejects(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, insertImportRejects, importID)
+type InsertImportRejectsParams struct {
+	ImportID uuid.UUID
+	FromLine int32
+	ToLine   int32
+}
+
+// The batch's rows that were not imported: invalid, or of a cluster that
+// matched several contacts (only rows of a cluster, dup, look at their root).
+func (q *Queries) InsertImportRejects(ctx context.Context, db DBTX, arg InsertImportRejectsParams) (int64, error) {
+	result, err := db.Exec(ctx, insertImportRejects, arg.ImportID, arg.FromLine, arg.ToLine)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const joinImportClustersByContact = `-- name: JoinImportClustersByContact :execrows
+WITH roots AS (
+    SELECT x.line, min(x.line) OVER (PARTITION BY x.contact_id) AS target,
+           count(*) OVER (PARTITION BY x.contact_id) AS n
+    FROM contact_import_rows x
+    WHERE x.import_id = $1 AND x.line = x.root AND x.contact_id IS NOT NULL
+), moved AS (
+    SELECT roots.line, roots.target FROM roots WHERE roots.n > 1
+    UNION
+    SELECT y.line, roots.target
+    FROM roots JOIN contact_import_rows y ON y.import_id = $1 AND y.dup AND y.root = roots.line
+    WHERE roots.n > 1
+)
+UPDATE contact_import_rows r SET root = moved.target, dup = true
+FROM moved
+WHERE r.import_id = $1 AND r.line = moved.line
+`
+
+// Clusters that matched the same existing contact become one cluster under
+// the first of their roots (to be folded again), so that the contact gets
+// one set of values.
+func (q *Queries) JoinImportClustersByContact(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, joinImportClustersByContact, importID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const linkImportDuplicates = `-- name: LinkImportDuplicates :execrows
+WITH k AS MATERIALIZED (
+    SELECT line, ch, val FROM (
+        SELECT x.line, unnest(ARRAY[1, 2, 3, 4, 5]) AS ch,
+               unnest(ARRAY[x.email_normalized, x.phone, x.whatsapp, x.telegram_chat_id, x.instagram_id]) AS val
+        FROM contact_import_rows x
+        WHERE x.import_id = $1 AND x.reject_reason IS NULL
+    ) s
+    WHERE val IS NOT NULL
+), shared AS (
+    SELECT k.ch, k.val, min(k.line) AS first FROM k GROUP BY k.ch, k.val HAVING count(*) > 1
+), linked AS (
+    SELECT k.line, min(shared.first) AS root
+    FROM k JOIN shared ON shared.ch = k.ch AND shared.val = k.val
+    GROUP BY k.line
+)
+UPDATE contact_import_rows r SET root = linked.root, dup = true
+FROM linked
+WHERE r.import_id = $1 AND r.line = linked.line
+`
+
+// The first clustering step, one pass over the file: each row that shares
+// a channel value with another row is marked dup and takes as root the
+// first line among the rows it shares a value with. Rows sharing nothing,
+// most of a file, are not written. (The values are listed once, in one
+// scan, and kept for the two uses below.)
+func (q *Queries) LinkImportDuplicates(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, linkImportDuplicates, importID)
 	if err != nil {
 		return 0, err
 	}
@@ -1502,7 +1659,7 @@ func (q *Queries) ListImportRejects(ctx context.Context, db DBTX, arg ListImport
 }
 
 const listImports = `-- name: ListImports :many
-SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at FROM contact_imports WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100
+SELECT id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged FROM contact_imports WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100
 `
 
 func (q *Queries) ListImports(ctx context.Context, db DBTX, orgID uuid.UUID) ([]ContactImport, error) {
@@ -1539,6 +1696,7 @@ func (q *Queries) ListImports(ctx context.Context, db DBTX, orgID uuid.UUID) ([]
 			&i.UpdatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.Staged,
 		); err != nil {
 			return nil, err
 		}
@@ -1554,9 +1712,36 @@ const lockImport = `-- name: LockImport :exec
 SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))
 `
 
-// Serializes attempts at one import (a rescued job and a late original).
+// Serializes attempts at one import (a rescued job and a late original):
+// the staging, completing and failing transactions take it first, then read
+// how far the import got.
 func (q *Queries) LockImport(ctx context.Context, db DBTX, lockKey string) error {
 	_, err := db.Exec(ctx, lockImport, lockKey)
+	return err
+}
+
+const lockImportShared = `-- name: LockImportShared :exec
+SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 0))
+`
+
+// The lock a merge batch takes: batches run side by side, while the steps
+// that take LockImport (staging, completing) wait for them.
+func (q *Queries) LockImportShared(ctx context.Context, db DBTX, lockKey string) error {
+	_, err := db.Exec(ctx, lockImportShared, lockKey)
+	return err
+}
+
+const markImportBatchDone = `-- name: MarkImportBatchDone :exec
+UPDATE contact_import_batches SET done = true WHERE import_id = $1 AND from_line = $2
+`
+
+type MarkImportBatchDoneParams struct {
+	ImportID uuid.UUID
+	FromLine int32
+}
+
+func (q *Queries) MarkImportBatchDone(ctx context.Context, db DBTX, arg MarkImportBatchDoneParams) error {
+	_, err := db.Exec(ctx, markImportBatchDone, arg.ImportID, arg.FromLine)
 	return err
 }
 
@@ -1599,9 +1784,9 @@ type MatchImportRootsParams struct {
 	OrgID    uuid.UUID
 }
 
-// Finds the existing contact of each cluster by any channel value. A
-// cluster matching two different contacts cannot be merged: it is rejected
-// with the reason.
+// Finds the existing contact of each folded cluster by any of its channel
+// values. A cluster matching two different contacts cannot be merged: it
+// is rejected with the reason.
 func (q *Queries) MatchImportRoots(ctx context.Context, db DBTX, arg MatchImportRootsParams) (int64, error) {
 	result, err := db.Exec(ctx, matchImportRoots, arg.ImportID, arg.OrgID)
 	if err != nil {
@@ -1611,53 +1796,27 @@ func (q *Queries) MatchImportRoots(ctx context.Context, db DBTX, arg MatchImport
 }
 
 const mergeImportIntoExisting = `-- name: MergeImportIntoExisting :execrows
-WITH matched AS (
-    SELECT r.import_id, r.line, r.root, r.email, r.email_normalized, r.phone, r.whatsapp, r.telegram_chat_id, r.telegram_username, r.instagram_id, r.instagram_username, r.first_name, r.last_name, r.locale, r.timezone, r.attributes, r.tags, r.reject_reason, r.raw, r.new_id, r.contact_id, r.match_error FROM contact_import_rows r
-    WHERE r.import_id = $2 AND r.line = r.root AND r.contact_id IS NOT NULL
-), f AS (
-    SELECT m.contact_id,
-        (array_agg(m.email ORDER BY m.line) FILTER (WHERE m.email IS NOT NULL))[1] AS email,
-        (array_agg(m.phone ORDER BY m.line) FILTER (WHERE m.phone IS NOT NULL))[1] AS phone,
-        (array_agg(m.whatsapp ORDER BY m.line) FILTER (WHERE m.whatsapp IS NOT NULL))[1] AS whatsapp,
-        (array_agg(m.telegram_chat_id ORDER BY m.line) FILTER (WHERE m.telegram_chat_id IS NOT NULL))[1] AS telegram_chat_id,
-        (array_agg(m.telegram_username ORDER BY m.line) FILTER (WHERE m.telegram_username IS NOT NULL))[1] AS telegram_username,
-        (array_agg(m.instagram_id ORDER BY m.line) FILTER (WHERE m.instagram_id IS NOT NULL))[1] AS instagram_id,
-        (array_agg(m.instagram_username ORDER BY m.line) FILTER (WHERE m.instagram_username IS NOT NULL))[1] AS instagram_username,
-        (array_agg(m.first_name ORDER BY m.line) FILTER (WHERE m.first_name IS NOT NULL))[1] AS first_name,
-        (array_agg(m.last_name ORDER BY m.line) FILTER (WHERE m.last_name IS NOT NULL))[1] AS last_name,
-        (array_agg(m.locale ORDER BY m.line) FILTER (WHERE m.locale IS NOT NULL))[1] AS locale,
-        (array_agg(m.timezone ORDER BY m.line) FILTER (WHERE m.timezone IS NOT NULL))[1] AS timezone
-    FROM matched m
-    GROUP BY m.contact_id
-), t AS (
-    SELECT m.contact_id, array_agg(DISTINCT tag ORDER BY tag) AS tags
-    FROM matched m, unnest(m.tags) AS tag
-    GROUP BY m.contact_id
-), at AS (
-    SELECT m.contact_id, jsonb_object_agg(e.k, e.v ORDER BY m.line DESC) AS attributes
-    FROM matched m, jsonb_each(m.attributes) AS e (k, v)
-    GROUP BY m.contact_id
-), n AS (
+WITH n AS (
     SELECT c.id,
-        CASE WHEN $3::boolean AND f.email_normalized IS DISTINCT FROM c.email_normalized THEN coalesce(f.email, c.email)
+        CASE WHEN $2::boolean AND f.email_normalized IS DISTINCT FROM c.email_normalized THEN coalesce(f.email, c.email)
              ELSE coalesce(c.email, f.email) END AS email,
-        CASE WHEN $3 THEN coalesce(f.phone, c.phone) ELSE coalesce(c.phone, f.phone) END AS phone,
-        CASE WHEN $3 THEN coalesce(f.whatsapp, c.whatsapp) ELSE coalesce(c.whatsapp, f.whatsapp) END AS whatsapp,
-        CASE WHEN $3 THEN coalesce(f.telegram_chat_id, c.telegram_chat_id) ELSE coalesce(c.telegram_chat_id, f.telegram_chat_id) END AS telegram_chat_id,
-        CASE WHEN $3 THEN coalesce(f.telegram_username, c.telegram_username) ELSE coalesce(c.telegram_username, f.telegram_username) END AS telegram_username,
-        CASE WHEN $3 THEN coalesce(f.instagram_id, c.instagram_id) ELSE coalesce(c.instagram_id, f.instagram_id) END AS instagram_id,
-        CASE WHEN $3 THEN coalesce(f.instagram_username, c.instagram_username) ELSE coalesce(c.instagram_username, f.instagram_username) END AS instagram_username,
-        CASE WHEN ($3 OR c.first_name = '') AND f.first_name IS NOT NULL THEN f.first_name ELSE c.first_name END AS first_name,
-        CASE WHEN ($3 OR c.last_name = '') AND f.last_name IS NOT NULL THEN f.last_name ELSE c.last_name END AS last_name,
-        CASE WHEN ($3 OR c.locale = '') AND f.locale IS NOT NULL THEN f.locale ELSE c.locale END AS locale,
-        CASE WHEN ($3 OR c.timezone = '') AND f.timezone IS NOT NULL THEN f.timezone ELSE c.timezone END AS timezone,
-        CASE WHEN $3 THEN c.attributes || coalesce(at.attributes, '{}')
-             ELSE coalesce(at.attributes, '{}') || c.attributes END AS attributes,
-        c.tags || ARRAY(SELECT x FROM unnest(t.tags) AS x WHERE x <> ALL (c.tags)) AS tags
-    FROM (SELECT f.contact_id, f.email, f.phone, f.whatsapp, f.telegram_chat_id, f.telegram_username, f.instagram_id, f.instagram_username, f.first_name, f.last_name, f.locale, f.timezone, lower(f.email) AS email_normalized FROM f) f
+        CASE WHEN $2 THEN coalesce(f.phone, c.phone) ELSE coalesce(c.phone, f.phone) END AS phone,
+        CASE WHEN $2 THEN coalesce(f.whatsapp, c.whatsapp) ELSE coalesce(c.whatsapp, f.whatsapp) END AS whatsapp,
+        CASE WHEN $2 THEN coalesce(f.telegram_chat_id, c.telegram_chat_id) ELSE coalesce(c.telegram_chat_id, f.telegram_chat_id) END AS telegram_chat_id,
+        CASE WHEN $2 THEN coalesce(f.telegram_username, c.telegram_username) ELSE coalesce(c.telegram_username, f.telegram_username) END AS telegram_username,
+        CASE WHEN $2 THEN coalesce(f.instagram_id, c.instagram_id) ELSE coalesce(c.instagram_id, f.instagram_id) END AS instagram_id,
+        CASE WHEN $2 THEN coalesce(f.instagram_username, c.instagram_username) ELSE coalesce(c.instagram_username, f.instagram_username) END AS instagram_username,
+        CASE WHEN ($2 OR c.first_name = '') AND f.first_name IS NOT NULL THEN f.first_name ELSE c.first_name END AS first_name,
+        CASE WHEN ($2 OR c.last_name = '') AND f.last_name IS NOT NULL THEN f.last_name ELSE c.last_name END AS last_name,
+        CASE WHEN ($2 OR c.locale = '') AND f.locale IS NOT NULL THEN f.locale ELSE c.locale END AS locale,
+        CASE WHEN ($2 OR c.timezone = '') AND f.timezone IS NOT NULL THEN f.timezone ELSE c.timezone END AS timezone,
+        CASE WHEN $2 THEN c.attributes || coalesce(f.attributes, '{}')
+             ELSE coalesce(f.attributes, '{}') || c.attributes END AS attributes,
+        c.tags || ARRAY(SELECT x FROM unnest(f.tags) AS x WHERE x <> ALL (c.tags)) AS tags
+    FROM contact_import_rows f
     JOIN contacts c ON c.org_id = $1 AND c.id = f.contact_id
-    LEFT JOIN t ON t.contact_id = f.contact_id
-    LEFT JOIN at ON at.contact_id = f.contact_id
+    WHERE f.import_id = $3 AND f.line > $4 AND f.line <= $5
+      AND f.line = f.root AND f.contact_id IS NOT NULL
 )
 UPDATE contacts c SET
     email = n.email, phone = n.phone, whatsapp = n.whatsapp, telegram_chat_id = n.telegram_chat_id,
@@ -1675,15 +1834,24 @@ WHERE c.org_id = $1 AND c.id = n.id
 
 type MergeImportIntoExistingParams struct {
 	OrgID     uuid.UUID
-	ImportID  uuid.UUID
 	Overwrite bool
+	ImportID  uuid.UUID
+	FromLine  int32
+	ToLine    int32
 }
 
-// Merges clusters into the contacts they matched: empty fields are filled;
-// with overwrite, the file's non-empty values replace the stored ones. Tags
-// are added, attributes merged. Contacts that would not change are not written.
+// Merges the folded clusters of the batch into the contacts they matched:
+// empty fields are filled; with overwrite, the file's non-empty values
+// replace the stored ones. Tags are added, attributes merged. Contacts that
+// would not change are not written.
 func (q *Queries) MergeImportIntoExisting(ctx context.Context, db DBTX, arg MergeImportIntoExistingParams) (int64, error) {
-	result, err := db.Exec(ctx, mergeImportIntoExisting, arg.OrgID, arg.ImportID, arg.Overwrite)
+	result, err := db.Exec(ctx, mergeImportIntoExisting,
+		arg.OrgID,
+		arg.Overwrite,
+		arg.ImportID,
+		arg.FromLine,
+		arg.ToLine,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -1702,14 +1870,15 @@ FROM (
         CASE WHEN instagram_id IS NULL THEN root ELSE min(root) OVER (PARTITION BY instagram_id) END
     ) AS root
     FROM contact_import_rows
-    WHERE import_id = $1 AND reject_reason IS NULL
+    WHERE import_id = $1 AND dup
 ) n
-WHERE r.import_id = $1 AND r.line = n.line AND n.root < r.root
+WHERE r.import_id = $1 AND r.dup AND r.line = n.line AND n.root < r.root
 `
 
-// One round of clustering: each row takes the smallest root among the rows
-// sharing any channel value with it. Repeated (with ShortcutImportRoots)
-// until nothing changes, every row of a cluster holds the cluster's first line.
+// One round of clustering among the dup rows: each takes the smallest root
+// among the rows sharing any channel value with it. Repeated (with
+// ShortcutImportRoots) until nothing changes, every row of a cluster holds
+// the cluster's first line.
 func (q *Queries) PropagateImportRoots(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
 	result, err := db.Exec(ctx, propagateImportRoots, importID)
 	if err != nil {
@@ -1731,6 +1900,42 @@ func (q *Queries) PurgeAbandonedImports(ctx context.Context, db DBTX, before tim
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const recordImportBatch = `-- name: RecordImportBatch :exec
+UPDATE contact_imports i SET
+    created_count = i.created_count + b.created,
+    rejected_count = i.rejected_count + b.rejected,
+    merged_count = i.merged_count + b.total - b.created - b.rejected,
+    rows_done = i.created_count + i.merged_count + i.rejected_count + b.total,
+    phase = 'merging', updated_at = now()
+FROM (
+    SELECT count(*)::integer AS total, $2::integer AS created, $3::integer AS rejected
+    FROM contact_import_rows r
+    WHERE r.import_id = $1::uuid AND r.line > $4::integer AND r.line <= $5::integer
+) b
+WHERE i.id = $1::uuid
+`
+
+type RecordImportBatchParams struct {
+	ID       uuid.UUID
+	Created  int32
+	Rejected int32
+	FromLine int32
+	ToLine   int32
+}
+
+// Adds up the batch's rows (rejected: its rejects; created: the new
+// contacts; the rest were merged), in the batch's transaction.
+func (q *Queries) RecordImportBatch(ctx context.Context, db DBTX, arg RecordImportBatchParams) error {
+	_, err := db.Exec(ctx, recordImportBatch,
+		arg.ID,
+		arg.Created,
+		arg.Rejected,
+		arg.FromLine,
+		arg.ToLine,
+	)
+	return err
 }
 
 const removeContactsFromGroupsByID = `-- name: RemoveContactsFromGroupsByID :execrows
@@ -1852,10 +2057,35 @@ func (q *Queries) SetImportRunning(ctx context.Context, db DBTX, id uuid.UUID) e
 	return err
 }
 
+const setImportStaged = `-- name: SetImportStaged :exec
+UPDATE contact_imports SET staged = $1, updated_at = now() WHERE id = $2
+`
+
+type SetImportStagedParams struct {
+	Staged bool
+	ID     uuid.UUID
+}
+
+func (q *Queries) SetImportStaged(ctx context.Context, db DBTX, arg SetImportStagedParams) error {
+	_, err := db.Exec(ctx, setImportStaged, arg.Staged, arg.ID)
+	return err
+}
+
+const setImportWorkMem = `-- name: SetImportWorkMem :exec
+SELECT set_config('work_mem', '128MB', true)
+`
+
+// Room, for this transaction, to hash and sort a whole file's rows in
+// memory: at the server's default (4 MB) a million rows spill to disk.
+func (q *Queries) SetImportWorkMem(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, setImportWorkMem)
+	return err
+}
+
 const shortcutImportRoots = `-- name: ShortcutImportRoots :execrows
 UPDATE contact_import_rows r SET root = p.root
 FROM contact_import_rows p
-WHERE r.import_id = $1 AND p.import_id = $1 AND p.line = r.root AND p.root < r.root
+WHERE r.import_id = $1 AND r.dup AND p.import_id = $1 AND p.line = r.root AND p.root < r.root
 `
 
 // Pointer jumping: a row takes its root's root, so long chains of
@@ -1873,7 +2103,7 @@ UPDATE contact_imports SET
     status = 'queued', mapping = $1, overwrite = $2, group_ids = $3, tags = $4,
     delimiter = $5, header = $6, updated_at = now()
 WHERE org_id = $7 AND id = $8 AND status IN ('uploaded', 'ready')
-RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at
+RETURNING id, org_id, created_by, filename, size_bytes, status, phase, delimiter, header, mapping, overwrite, group_ids, tags, default_country, rows_total, rows_done, created_count, merged_count, rejected_count, error, created_at, updated_at, started_at, finished_at, staged
 `
 
 type StartImportParams struct {
@@ -1925,6 +2155,7 @@ func (q *Queries) StartImport(ctx context.Context, db DBTX, arg StartImportParam
 		&i.UpdatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Staged,
 	)
 	return i, err
 }
@@ -2065,4 +2296,446 @@ func (q *Queries) UpdateGroup(ctx context.Context, db DBTX, arg UpdateGroupParam
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const walkContactsCreatedAsc = `-- name: WalkContactsCreatedAsc :many
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))
+    ORDER BY c.created_at, c.id
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY created_at, id
+LIMIT $6
+`
+
+type WalkContactsCreatedAscParams struct {
+	OrgID     uuid.UUID
+	AfterTime *time.Time
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+func (q *Queries) WalkContactsCreatedAsc(ctx context.Context, db DBTX, arg WalkContactsCreatedAscParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsCreatedAsc,
+		arg.OrgID,
+		arg.AfterTime,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const walkContactsCreatedDesc = `-- name: WalkContactsCreatedDesc :many
+
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))
+    ORDER BY c.created_at DESC, c.id DESC
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY created_at DESC, id DESC
+LIMIT $6
+`
+
+type WalkContactsCreatedDescParams struct {
+	OrgID     uuid.UUID
+	AfterTime *time.Time
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+// A search alone first walks the sort order's index from the cursor, at
+// most @walk contacts, and keeps those whose search_text matches (as
+// contacts_matching's search does). When matches are dense (a common
+// name), the page fills within a few hundred rows, where the trigram index
+// would fetch and sort every match: tens of thousands in a large org. When
+// the walk does not fill the page, matches are sparse, and the List
+// statement above (the trigram index, then a sort of the few matches)
+// answers. A search with other filters goes to the List statement, where
+// the planner intersects the trigram index with the filters'.
+func (q *Queries) WalkContactsCreatedDesc(ctx context.Context, db DBTX, arg WalkContactsCreatedDescParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsCreatedDesc,
+		arg.OrgID,
+		arg.AfterTime,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const walkContactsEmailAsc = `-- name: WalkContactsEmailAsc :many
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at
+FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at, coalesce(c.email_normalized, '') AS email_key FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::text IS NULL OR (coalesce(c.email_normalized, ''), c.id) > ($2::text, $3::uuid))
+    ORDER BY coalesce(c.email_normalized, ''), c.id
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY email_key, id
+LIMIT $6
+`
+
+type WalkContactsEmailAscParams struct {
+	OrgID     uuid.UUID
+	AfterText *string
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+// (The sort key is a column of the walk, so that the planner sees the walk
+// ordered by it and stops at the page's end.)
+func (q *Queries) WalkContactsEmailAsc(ctx context.Context, db DBTX, arg WalkContactsEmailAscParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsEmailAsc,
+		arg.OrgID,
+		arg.AfterText,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const walkContactsEmailDesc = `-- name: WalkContactsEmailDesc :many
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at
+FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at, coalesce(c.email_normalized, '') AS email_key FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::text IS NULL OR (coalesce(c.email_normalized, ''), c.id) < ($2::text, $3::uuid))
+    ORDER BY coalesce(c.email_normalized, '') DESC, c.id DESC
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY email_key DESC, id DESC
+LIMIT $6
+`
+
+type WalkContactsEmailDescParams struct {
+	OrgID     uuid.UUID
+	AfterText *string
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+// (The sort key is a column of the walk, so that the planner sees the walk
+// ordered by it and stops at the page's end.)
+func (q *Queries) WalkContactsEmailDesc(ctx context.Context, db DBTX, arg WalkContactsEmailDescParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsEmailDesc,
+		arg.OrgID,
+		arg.AfterText,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const walkContactsNameAsc = `-- name: WalkContactsNameAsc :many
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::text IS NULL OR (c.sort_name, c.id) > ($2::text, $3::uuid))
+    ORDER BY c.sort_name, c.id
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY sort_name, id
+LIMIT $6
+`
+
+type WalkContactsNameAscParams struct {
+	OrgID     uuid.UUID
+	AfterText *string
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+func (q *Queries) WalkContactsNameAsc(ctx context.Context, db DBTX, arg WalkContactsNameAscParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsNameAsc,
+		arg.OrgID,
+		arg.AfterText,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const walkContactsNameDesc = `-- name: WalkContactsNameDesc :many
+SELECT id, org_id, email, email_normalized, phone, whatsapp, telegram_chat_id, telegram_username, instagram_id, instagram_username, first_name, last_name, locale, timezone, attributes, tags, consent, sort_name, search_text, created_at, updated_at FROM (
+    SELECT c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at FROM contacts c
+    WHERE c.org_id = $1
+      AND ($2::text IS NULL OR (c.sort_name, c.id) < ($2::text, $3::uuid))
+    ORDER BY c.sort_name DESC, c.id DESC
+    LIMIT $4
+) w
+WHERE search_text LIKE $5::text
+ORDER BY sort_name DESC, id DESC
+LIMIT $6
+`
+
+type WalkContactsNameDescParams struct {
+	OrgID     uuid.UUID
+	AfterText *string
+	AfterID   uuid.UUID
+	Walk      int32
+	Search    string
+	Lim       int32
+}
+
+func (q *Queries) WalkContactsNameDesc(ctx context.Context, db DBTX, arg WalkContactsNameDescParams) ([]Contact, error) {
+	rows, err := db.Query(ctx, walkContactsNameDesc,
+		arg.OrgID,
+		arg.AfterText,
+		arg.AfterID,
+		arg.Walk,
+		arg.Search,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Contact{}
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Email,
+			&i.EmailNormalized,
+			&i.Phone,
+			&i.Whatsapp,
+			&i.TelegramChatID,
+			&i.TelegramUsername,
+			&i.InstagramID,
+			&i.InstagramUsername,
+			&i.FirstName,
+			&i.LastName,
+			&i.Locale,
+			&i.Timezone,
+			&i.Attributes,
+			&i.Tags,
+			&i.Consent,
+			&i.SortName,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -33,6 +33,25 @@ type ApiKeyUsageDaily struct {
 	Requests int64
 }
 
+type ChannelSetting struct {
+	OrgID         uuid.UUID
+	Channel       string
+	Enabled       bool
+	Config        []byte
+	Secrets       []byte
+	SecretHints   []byte
+	HookID        string
+	Revision      int32
+	Status        string
+	CheckedAt     *time.Time
+	CheckError    *string
+	RatePerSecond pgtype.Float8
+	CreatedBy     uuid.NullUUID
+	UpdatedBy     uuid.NullUUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
 type ConsentEvent struct {
 	ID            uuid.UUID
 	OrgID         uuid.UUID
@@ -123,6 +142,14 @@ type ContactImport struct {
 	UpdatedAt      time.Time
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	Staged         bool
+}
+
+type ContactImportBatch struct {
+	ImportID uuid.UUID
+	FromLine int32
+	ToLine   int32
+	Done     bool
 }
 
 type ContactImportChunk struct {
@@ -161,6 +188,42 @@ type ContactImportRow struct {
 	NewID             uuid.UUID
 	ContactID         uuid.NullUUID
 	MatchError        *string
+	Dup               bool
+}
+
+type Conversation struct {
+	ID                   uuid.UUID
+	OrgID                uuid.UUID
+	ContactID            uuid.UUID
+	Channel              string
+	UnreadCount          int32
+	LastMessageAt        time.Time
+	LastMessagePreview   string
+	LastMessageDirection string
+	LastInboundAt        *time.Time
+	CreatedAt            time.Time
+}
+
+type IdempotencyKey struct {
+	OrgID       uuid.UUID
+	Key         string
+	RequestHash []byte
+	MessageID   uuid.UUID
+	CreatedAt   time.Time
+}
+
+type InboundMessage struct {
+	ID                uuid.UUID
+	OrgID             uuid.UUID
+	ConversationID    uuid.UUID
+	ContactID         uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	FromAddress       string
+	Body              string
+	Media             []byte
+	ReceivedAt        time.Time
+	CreatedAt         time.Time
 }
 
 type Invitation struct {
@@ -177,6 +240,17 @@ type Invitation struct {
 	RevokedAt       *time.Time
 	ExpiresAt       time.Time
 	CreatedAt       time.Time
+}
+
+type MessageEvent struct {
+	ID         int64
+	OrgID      uuid.UUID
+	MessageID  uuid.UUID
+	Status     string
+	Source     string
+	Detail     []byte
+	OccurredAt time.Time
+	CreatedAt  time.Time
 }
 
 type Org struct {
@@ -203,6 +277,55 @@ type OrgTemplateSetting struct {
 	EmailFooterText string
 	UpdatedBy       uuid.NullUUID
 	UpdatedAt       time.Time
+}
+
+type OutboundMessage struct {
+	ID                uuid.UUID
+	OrgID             uuid.UUID
+	Channel           string
+	ContactID         uuid.NullUUID
+	ConversationID    uuid.NullUUID
+	ToAddress         string
+	TemplateID        uuid.NullUUID
+	TemplateVersion   pgtype.Int4
+	Subject           string
+	BodyHtml          string
+	BodyText          string
+	Status            string
+	Provider          string
+	ProviderMessageID *string
+	ErrorCode         string
+	ErrorReason       string
+	Attempts          int32
+	RequestID         string
+	CreatedBy         uuid.NullUUID
+	ApiKeyID          uuid.NullUUID
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	ReadAt            *time.Time
+	FailedAt          *time.Time
+}
+
+type OutboundMessageAttachment struct {
+	OrgID     uuid.UUID
+	MessageID uuid.UUID
+	UploadID  uuid.UUID
+	Position  int16
+}
+
+type ProviderEvent struct {
+	ID         int64
+	OrgID      uuid.NullUUID
+	Provider   string
+	Operation  string
+	MessageID  uuid.NullUUID
+	LatencyMs  int32
+	HttpStatus int32
+	ErrorCode  string
+	Outcome    string
+	CreatedAt  time.Time
 }
 
 type RateLimitBucket struct {
@@ -249,6 +372,14 @@ type Suppression struct {
 	UpdatedAt time.Time
 }
 
+type TelegramStartCode struct {
+	Code      string
+	OrgID     uuid.UUID
+	ContactID uuid.NullUUID
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
 type Template struct {
 	ID              uuid.UUID
 	OrgID           uuid.UUID
@@ -291,6 +422,19 @@ type TemplateVersion struct {
 	UpdatedAt            time.Time
 }
 
+type Upload struct {
+	ID          uuid.UUID
+	OrgID       uuid.UUID
+	Filename    string
+	ContentType string
+	SizeBytes   int64
+	Sha256      []byte
+	StorageKey  string
+	Origin      string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+}
+
 type User struct {
 	ID              uuid.UUID
 	Email           string
@@ -309,4 +453,31 @@ type UserIdentity struct {
 	UserID    uuid.UUID
 	Email     string
 	CreatedAt time.Time
+}
+
+type WebhookEvent struct {
+	ID          int64
+	OrgID       uuid.UUID
+	RequestID   uuid.UUID
+	Provider    string
+	EventKey    string
+	Kind        string
+	Payload     []byte
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	Error       string
+}
+
+type WebhookRequest struct {
+	ID         uuid.UUID
+	OrgID      uuid.NullUUID
+	Provider   string
+	Kind       string
+	Verdict    string
+	Reason     string
+	HttpStatus int32
+	LatencyUs  int32
+	Events     int32
+	Snippet    string
+	ReceivedAt time.Time
 }
