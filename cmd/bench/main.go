@@ -23,8 +23,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -53,12 +55,16 @@ type result struct {
 	Unit     string  `json:"unit"`
 	Baseline float64 `json:"baseline"`
 	Ratio    float64 `json:"ratio"`
+	// Latency percentiles, for the benchmarks that time requests.
+	P50 float64 `json:"p50_ms,omitempty"`
+	P99 float64 `json:"p99_ms,omitempty"`
 }
 
 // env is what the benchmarks share: the database, an org and its owner, and
 // what earlier benchmarks left in it.
 type env struct {
 	pool   *pgxpool.Pool
+	dbURL  string
 	jobs   *jobqueue.Client
 	logger *slog.Logger
 	rows   int
@@ -85,6 +91,9 @@ func run() error {
 	benches := []benchmark{
 		{"contacts_import_rows_per_sec", benchImport},
 		{"contacts_list_p99_ms", benchList},
+		{"send_enqueue_rps", benchSendEnqueue},
+		{"chat_send_msgs_per_sec", benchChatSend},
+		{"webhook_ingest_events_per_sec", benchWebhookIngest},
 	}
 	var names []string
 	for _, b := range benches {
@@ -92,6 +101,7 @@ func run() error {
 	}
 	only := flag.String("only", "", "run only this benchmark (one of the names below)")
 	rows := flag.Int("rows", 1_000_000, "rows in the imported file and contacts in the listed org")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./cmd/bench [-only name] [-rows N]\n\nbenchmarks: %v\n\n", names)
 		flag.PrintDefaults()
@@ -104,6 +114,17 @@ func run() error {
 		return fmt.Errorf("-rows must be between 1000 and %d", contacts.MaxImportRows)
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -139,7 +160,12 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("building River client: %w", err)
 	}
-	e := &env{pool: pool, jobs: jobs, logger: logger, rows: *rows}
+	dbURL, err := url.Parse(adminURL)
+	if err != nil {
+		return fmt.Errorf("parsing TEST_DATABASE_URL: %w", err)
+	}
+	dbURL.Path = "/" + name
+	e := &env{pool: pool, dbURL: dbURL.String(), jobs: jobs, logger: logger, rows: *rows}
 	if err := e.createOrg(ctx); err != nil {
 		return err
 	}

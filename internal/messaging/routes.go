@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/fault"
+	"github.com/switchboard/switchboard/internal/httpserver"
 	"github.com/switchboard/switchboard/internal/logging"
 	"github.com/switchboard/switchboard/internal/storage"
 )
@@ -173,6 +175,10 @@ func (h *Handlers) registerUploads(api huma.API, read, write auth.Access) {
 		return &struct{ Body Upload }{Body: u}, nil
 	})
 	if pi := api.OpenAPI().Paths["/api/v1/uploads"]; pi != nil && pi.Post != nil {
+		// Files up to the largest channel's limit arrive as a stream, past
+		// the server's limit for other bodies (a multipart envelope's
+		// bytes on top).
+		httpserver.StreamBody(pi.Post, MaxUploadBytes+1<<20, 10*time.Minute)
 		// Declared after registering so that Huma leaves the body stream to the handler.
 		pi.Post.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"multipart/form-data": {Schema: &huma.Schema{Type: "object", Required: []string{"file"}, Properties: map[string]*huma.Schema{

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,34 +34,23 @@ type apiBundle struct {
 	signer *storage.Signer
 }
 
-var (
-	apiOnce sync.Once
-	api     *apiBundle
-	apiErr  error
-)
-
+// setupAPI builds the API for one test: its storage lives in the test's
+// own temporary directory.
 func setupAPI(t *testing.T) *apiBundle {
 	t.Helper()
 	pool := dbtest.Pool(t)
 	setup(t) // the River client
-	apiOnce.Do(func() {
-		st, err := storage.NewDisk(t.TempDir())
-		if err != nil {
-			apiErr = err
-			return
-		}
-		srv := httpserver.New(httpserver.Options{Logger: zerolog.Nop(), Dev: true})
-		tokens := auth.NewTokens([]byte("test-secret-test-secret-test-secret!"), 15*time.Minute, time.Now)
-		authn := &auth.Authenticator{DB: pool, Tokens: tokens, Keys: &apikeys.Verifier{DB: pool, Now: time.Now}}
-		srv.API.UseMiddleware(authn.Middleware(srv.API))
-		sends := &Sends{DB: pool, Jobs: client, Tokens: suppression.NewTokens(secret), PublicBaseURL: "https://sb.example", Now: time.Now}
-		(&Handlers{DB: pool, Sends: sends, Storage: st}).Register(srv.API)
-		signer := storage.NewSigner(secret, time.Now)
-		(&Files{DB: pool, Storage: st, Signer: signer}).Register(srv.App)
-		api = &apiBundle{server: srv, tokens: tokens, signer: signer}
-	})
-	require.NoError(t, apiErr)
-	return api
+	st, err := storage.NewDisk(t.TempDir())
+	require.NoError(t, err)
+	srv := httpserver.New(httpserver.Options{Logger: zerolog.Nop(), Dev: true})
+	tokens := auth.NewTokens([]byte("test-secret-test-secret-test-secret!"), 15*time.Minute, time.Now)
+	authn := &auth.Authenticator{DB: pool, Tokens: tokens, Keys: &apikeys.Verifier{DB: pool, Now: time.Now}}
+	srv.API.UseMiddleware(authn.Middleware(srv.API))
+	sends := &Sends{DB: pool, Jobs: client, Tokens: suppression.NewTokens(secret), PublicBaseURL: "https://sb.example", Now: time.Now}
+	(&Handlers{DB: pool, Sends: sends, Storage: st}).Register(srv.API)
+	signer := storage.NewSigner(secret, time.Now)
+	(&Files{DB: pool, Storage: st, Signer: signer}).Register(srv.App)
+	return &apiBundle{server: srv, tokens: tokens, signer: signer}
 }
 
 func (a *apiBundle) do(r *http.Request) (*http.Response, error) { return a.server.App.Test(r, -1) }
@@ -237,4 +225,16 @@ func TestMessagingCrossTenant(t *testing.T) {
 	status, _, raw = a.call(t, "POST", "/api/v1/messages", other.token, map[string]any{"channel": "email", "to": "x@example.com", "subject": "s", "body": "b", "attachments": []string{up2.ID.String()}}, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 	require.Contains(t, string(raw), "no such upload")
+}
+
+func TestUploadLargerThanTheServerBodyLimit(t *testing.T) {
+	t.Parallel()
+	a := setupAPI(t)
+	ten := a.tenant(t, auth.RoleMember)
+	// 12 MB of PDF: over the server's 8 MiB for ordinary bodies, within
+	// WhatsApp's 16 MB.
+	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0"), 12<<20)...)
+	u := a.upload(t, ten.token, "big.pdf", big)
+	require.Equal(t, int64(len(big)), u.Size)
+	require.Contains(t, u.Channels, Channel("whatsapp"))
 }

@@ -88,7 +88,9 @@ test.describe('templates', () => {
     await expect(row).toContainText('v2');
     await page.getByRole('textbox', { name: 'Status' }).click();
     await page.getByRole('option', { name: 'Approved', exact: true }).click();
-    await expect(page.getByText('No templates match')).toBeVisible();
+    // Its newest version is a draft, so the approved filter leaves it out
+    // (other specs' approved templates of the demo org may show).
+    await expect(row).toHaveCount(0);
     await page.getByRole('textbox', { name: 'Status' }).click();
     await page.getByRole('option', { name: 'Draft', exact: true }).click();
     await expect(row).toBeVisible();
