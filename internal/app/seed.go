@@ -8,12 +8,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
 
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/channels"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
+	"github.com/switchboard/switchboard/internal/jobqueue"
 	"github.com/switchboard/switchboard/internal/orgs"
 )
 
@@ -68,10 +71,35 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config) error {
 			if err != nil {
 				return err
 			}
-			return channels.SeedSandbox(ctx, tx, store, orgID)
+			if err := channels.SeedSandbox(ctx, tx, store, orgID); err != nil {
+				return err
+			}
+			return checkSandboxChannels(ctx, tx, pool, orgID)
 		}
 		return nil
 	})
+}
+
+// checkSandboxChannels queues a connection test of each demo channel: the
+// tests register our webhook URLs with the sandbox (SendGrid's event
+// webhook, Telegram's setWebhook, Twilio's inbound URL, the Instagram
+// subscription), so that delivery reports and inbound messages flow from
+// the first run without pressing Test connection. make run starts the API
+// before the worker; should a test still find the sandbox down, the
+// channel shows why and Test connection runs it again.
+func checkSandboxChannels(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, orgID uuid.UUID) error {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &channels.CheckWorker{})
+	jobs, err := jobqueue.NewClient(pool, jobqueue.Options{Logger: zerolog.Nop(), Workers: workers})
+	if err != nil {
+		return err
+	}
+	for _, c := range channels.All {
+		if _, err := channels.RequestCheck(ctx, tx, jobs, orgID, c); err != nil {
+			return fmt.Errorf("queueing the %s connection test: %w", c, err)
+		}
+	}
+	return nil
 }
 
 func seedUser(ctx context.Context, tx pgx.Tx, email, name, password string) (dbsqlc.User, error) {

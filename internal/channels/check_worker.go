@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
@@ -36,15 +35,12 @@ type CheckArgs struct {
 // Kind names the job.
 func (CheckArgs) Kind() string { return "channel_check" }
 
-// InsertOpts puts it on the default queue, once per channel while one is
-// pending: clicking Test twice queues one check. Completed checks do not
-// count, so the next click checks again.
+// InsertOpts puts it on the default queue. Every request gets its own
+// job: deduplicating requests against a job that River still counts as
+// running, though it has already recorded its result, would leave the
+// channel "checking" for good; a second check in a row is harmless.
 func (CheckArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobqueue.QueueDefault, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{
-		ByArgs: true,
-		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-			rivertype.JobStateRetryable, rivertype.JobStateScheduled},
-	}}
+	return river.InsertOpts{Queue: jobqueue.QueueDefault, MaxAttempts: 3}
 }
 
 // SendGridChecker is what the check needs of the SendGrid adapter.

@@ -279,12 +279,13 @@ func TestTestRoute(t *testing.T) {
 	job := rivertest.RequireInsertedTx[*riverpgxv5.Driver](b.ctx, t, b.tx, &CheckArgs{}, &rivertest.RequireInsertedOpts{Queue: "default"})
 	require.Equal(t, CheckArgs{OrgID: b.org.ID, Channel: ChannelTelegram}, *job.Args)
 
-	// A second click while one is pending queues nothing more.
+	// A second click gets its own check: one deduplicated against a job
+	// that already recorded its result would never be answered.
 	status, _ = b.call(t, "POST", "/api/v1/channels/telegram/test", tok, nil, nil)
 	require.Equal(t, http.StatusAccepted, status)
 	var n int
 	require.NoError(t, b.tx.QueryRow(b.ctx, `SELECT count(*) FROM river_job WHERE kind = 'channel_check' AND args->>'org_id' = $1`, b.org.ID.String()).Scan(&n))
-	require.Equal(t, 1, n)
+	require.Equal(t, 2, n)
 }
 
 func TestRoles(t *testing.T) {
