@@ -285,3 +285,138 @@ DELETE FROM webhook_requests WHERE org_id IS NULL AND received_at < sqlc.arg(bef
 
 -- name: DeleteOldProviderEvents :execrows
 DELETE FROM provider_events WHERE created_at < sqlc.arg(before)::timestamptz;
+
+-- name: SendOrgFacts :many
+-- What rendering needs of each org in the batch: its name, its default
+-- country (for local phone numbers) and its email footer (NULL: the
+-- built-in one).
+SELECT o.id, o.name, o.default_country, s.email_footer_html, s.email_footer_text
+FROM orgs o
+LEFT JOIN org_template_settings s ON s.org_id = o.id
+WHERE o.id = ANY(@org_ids::uuid[]);
+
+-- name: EnsureEmailContacts :exec
+-- Creates the contacts of raw addresses that match none. DO NOTHING waits
+-- for a concurrent insert of the same address and skips it; the rows are
+-- read by SendRecipients, a later statement that sees them. Sorted, so
+-- concurrent batches take the index locks in the same order.
+INSERT INTO contacts (org_id, email)
+SELECT a.org_id, a.address
+FROM (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@addresses::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, email_normalized) WHERE email_normalized IS NOT NULL DO NOTHING;
+
+-- name: EnsureWhatsAppContacts :exec
+INSERT INTO contacts (org_id, whatsapp)
+SELECT a.org_id, a.address
+FROM (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@addresses::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, whatsapp) WHERE whatsapp IS NOT NULL DO NOTHING;
+
+-- name: EnsureTelegramContacts :exec
+INSERT INTO contacts (org_id, telegram_chat_id)
+SELECT a.org_id, a.address
+FROM (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@addresses::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, telegram_chat_id) WHERE telegram_chat_id IS NOT NULL DO NOTHING;
+
+-- name: EnsureInstagramContacts :exec
+INSERT INTO contacts (org_id, instagram_id)
+SELECT a.org_id, a.address
+FROM (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@addresses::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, instagram_id) WHERE instagram_id IS NOT NULL DO NOTHING;
+
+-- name: SendRecipients :many
+-- Each send's contact (by id, or by its address on the channel; the nil
+-- uuid means "by address"), the contact's address on the channel, and
+-- whether the address is suppressed or the contact opted out. A send
+-- whose contact is not found has no row.
+WITH b AS (
+    SELECT unnest(@idx::int[]) AS idx, unnest(@org_ids::uuid[]) AS org_id, unnest(@channels::text[]) AS channel,
+           nullif(unnest(@contact_ids::uuid[]), '00000000-0000-0000-0000-000000000000') AS contact_id,
+           unnest(@addresses::text[]) AS address
+), m AS MATERIALIZED (
+    -- Materialized: each send's contact id is worked out once, and the
+    -- join below is by primary key. Inlined, the CASE (subqueries and
+    -- all) became the join condition, which a plan made on a young
+    -- table's statistics ran for every pair of send and contact.
+    SELECT b.idx, b.org_id, b.channel,
+           -- CASE runs only its branch's subquery, each on its channel's
+           -- unique index.
+           CASE WHEN b.contact_id IS NOT NULL THEN b.contact_id
+                WHEN b.channel = 'email' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.email_normalized = lower(b.address))
+                WHEN b.channel = 'whatsapp' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.whatsapp = b.address)
+                WHEN b.channel = 'telegram' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.telegram_chat_id = b.address)
+                WHEN b.channel = 'instagram' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.instagram_id = b.address)
+           END AS contact_id
+    FROM b
+)
+SELECT m.idx::int AS idx, sqlc.embed(c),
+       coalesce(CASE m.channel WHEN 'email' THEN c.email WHEN 'whatsapp' THEN c.whatsapp
+                               WHEN 'telegram' THEN c.telegram_chat_id WHEN 'instagram' THEN c.instagram_id END, '')::text AS address,
+       EXISTS (SELECT 1 FROM suppressions s
+               WHERE s.org_id = m.org_id AND s.channel = m.channel
+                 AND s.value = CASE m.channel WHEN 'email' THEN c.email_normalized WHEN 'whatsapp' THEN c.whatsapp
+                                              WHEN 'telegram' THEN c.telegram_chat_id WHEN 'instagram' THEN c.instagram_id END) AS suppressed,
+       coalesce(c.consent -> m.channel ->> 'status' = 'opted_out', false)::boolean AS opted_out
+FROM m
+JOIN contacts c ON c.id = m.contact_id AND c.org_id = m.org_id;
+
+-- name: TouchConversationsOutbound :many
+-- Chat messages join (or open) their contacts' conversations; one row per
+-- (org, contact, channel), sorted for a stable lock order.
+INSERT INTO conversations AS c (org_id, contact_id, channel, last_message_at, last_message_preview, last_message_direction)
+SELECT b.org_id, b.contact_id, b.channel, b.at, b.preview, 'outbound'
+FROM (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@contact_ids::uuid[]) AS contact_id, unnest(@channels::text[]) AS channel,
+             unnest(@ats::timestamptz[]) AS at, unnest(@previews::text[]) AS preview) b
+ORDER BY 1, 2, 3
+ON CONFLICT (org_id, contact_id, channel) DO UPDATE SET
+    last_message_at = greatest(c.last_message_at, excluded.last_message_at),
+    last_message_preview = CASE WHEN excluded.last_message_at >= c.last_message_at THEN excluded.last_message_preview ELSE c.last_message_preview END,
+    last_message_direction = CASE WHEN excluded.last_message_at >= c.last_message_at THEN 'outbound' ELSE c.last_message_direction END
+RETURNING c.id, c.org_id, c.contact_id, c.channel;
+
+-- name: ClaimIdempotencyKeys :many
+-- ClaimIdempotencyKey for a batch (keys unique within it): the keys
+-- returned are claimed; the others have a live claim to replay.
+INSERT INTO idempotency_keys AS k (org_id, key, request_hash, message_id, created_at)
+SELECT unnest(@org_ids::uuid[]), unnest(@keys::text[]), unnest(@request_hashes::bytea[]), unnest(@message_ids::uuid[]), sqlc.arg(now)::timestamptz
+ORDER BY 1, 2
+ON CONFLICT (org_id, key) DO UPDATE
+    SET request_hash = excluded.request_hash, message_id = excluded.message_id, created_at = excluded.created_at
+    WHERE k.created_at <= sqlc.arg(since)::timestamptz
+RETURNING k.message_id;
+
+-- name: CreateOutboundMessages :many
+-- The batch's messages (queued) with their first timeline event. The nil
+-- uuid and version 0 stand for NULL.
+WITH b AS (
+    SELECT unnest(@ids::uuid[]) AS id, unnest(@org_ids::uuid[]) AS org_id, unnest(@channels::text[]) AS channel,
+           unnest(@contact_ids::uuid[]) AS contact_id, unnest(@conversation_ids::uuid[]) AS conversation_id,
+           unnest(@to_addresses::text[]) AS to_address, unnest(@template_ids::uuid[]) AS template_id,
+           unnest(@template_versions::int[]) AS template_version, unnest(@subjects::text[]) AS subject,
+           unnest(@bodies_html::text[]) AS body_html, unnest(@bodies_text::text[]) AS body_text,
+           unnest(@providers::text[]) AS provider, unnest(@request_ids::text[]) AS request_id,
+           unnest(@created_by::uuid[]) AS created_by, unnest(@api_key_ids::uuid[]) AS api_key_id
+), msg AS (
+    INSERT INTO outbound_messages (
+        id, org_id, channel, contact_id, conversation_id, to_address, template_id, template_version,
+        subject, body_html, body_text, provider, request_id, created_by, api_key_id, created_at, updated_at
+    )
+    SELECT b.id, b.org_id, b.channel, nullif(b.contact_id, '00000000-0000-0000-0000-000000000000'),
+           nullif(b.conversation_id, '00000000-0000-0000-0000-000000000000'), b.to_address,
+           nullif(b.template_id, '00000000-0000-0000-0000-000000000000'), nullif(b.template_version, 0),
+           b.subject, b.body_html, b.body_text, b.provider, b.request_id,
+           nullif(b.created_by, '00000000-0000-0000-0000-000000000000'), nullif(b.api_key_id, '00000000-0000-0000-0000-000000000000'),
+           sqlc.arg(now)::timestamptz, sqlc.arg(now)::timestamptz
+    FROM b
+    RETURNING *
+), ev AS (
+    INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
+    SELECT msg.org_id, msg.id, 'queued', 'api',
+           CASE WHEN msg.request_id = '' THEN '{}'::jsonb ELSE jsonb_build_object('request_id', msg.request_id) END,
+           sqlc.arg(now)::timestamptz
+    FROM msg
+)
+SELECT * FROM msg;

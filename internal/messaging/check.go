@@ -197,9 +197,8 @@ func (s *Sends) checkReplyWindow(ctx context.Context, tx pgx.Tx, orgID uuid.UUID
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("reading the conversation: %w", err)
 	}
-	if last == nil || s.Now().Sub(*last) > InstagramReplyWindow {
-		res.Problems = append(res.Problems, CheckProblem{Field: r.field, Kind: ProblemRecipient,
-			Message: "Instagram allows messages only within 24 hours of the person's last message to you"})
+	if fe, ok := fault.As(outsideReplyWindow(r, last, s.Now())); ok {
+		res.Problems = append(res.Problems, CheckProblem{Field: r.field, Kind: ProblemRecipient, Message: fe.Fields[0].Message})
 	}
 	return nil
 }

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/fault"
+	"github.com/switchboard/switchboard/internal/groupcommit"
 	"github.com/switchboard/switchboard/internal/suppression"
 	"github.com/switchboard/switchboard/internal/templates"
 )
@@ -56,6 +57,7 @@ func (SendArgs) Kind() string { return "message_send" }
 // Inserter enqueues jobs in the caller's transaction (a River client).
 type Inserter interface {
 	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
 }
 
 // Sends holds what the send API needs.
@@ -65,6 +67,9 @@ type Sends struct {
 	Tokens        *suppression.Tokens
 	PublicBaseURL string
 	Now           func() time.Time
+
+	batchOnce sync.Once
+	batches   *groupcommit.Batcher[sendItem, sendOutcome]
 }
 
 // IdempotencyWindow is how long an Idempotency-Key answers with its first
@@ -79,9 +84,10 @@ var ErrIdempotencyMismatch = fault.Field("header.Idempotency-Key",
 var chatBodyLimit = map[Channel]int{"whatsapp": 1600, "telegram": 4096, "instagram": 1000}
 
 // Send validates req, checks the recipient, renders, and queues the
-// message with its job in one transaction. With an idempotency key seen
-// in the last 24 h for the same request, it returns the first message and
-// created=false.
+// message with its job in one transaction, which it shares with the
+// other sends arriving meanwhile (send_batch.go). With an idempotency key
+// seen in the last 24 h for the same request, it returns the first
+// message and created=false.
 func (s *Sends) Send(ctx context.Context, orgID uuid.UUID, actor Actor, req SendRequest, idemKey string) (msg Message, created bool, err error) {
 	var hash []byte
 	if idemKey != "" {
@@ -95,37 +101,23 @@ func (s *Sends) Send(ctx context.Context, orgID uuid.UUID, actor Actor, req Send
 	if err := validate(&req); err != nil {
 		return Message{}, false, err
 	}
-	now := s.Now()
-	err = dbutil.WithTx(ctx, s.DB, func(tx pgx.Tx) error {
-		msg, err = s.create(ctx, tx, orgID, actor, req, now)
-		if err != nil {
-			return err
-		}
-		if idemKey == "" {
-			return nil
-		}
-		_, err = dbsqlc.New().ClaimIdempotencyKey(ctx, tx, dbsqlc.ClaimIdempotencyKeyParams{
-			OrgID: orgID, Key: idemKey, RequestHash: hash, MessageID: msg.ID, Now: now, Since: now.Add(-IdempotencyWindow),
-		})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errLostRace
-		}
-		return err
+	s.batchOnce.Do(func() {
+		s.batches = groupcommit.New(maxSendBatch, sendBatchRunners, sendBatchTimeout, s.createMany)
 	})
-	if errors.Is(err, errLostRace) {
+	out, err := s.batches.Do(ctx, sendItem{orgID: orgID, actor: actor, req: req, idemKey: idemKey, hash: hash})
+	if err != nil {
+		return Message{}, false, err
+	}
+	if out.lostRace {
+		// Another request holds the key: answer with its message.
 		m, ok, err := s.replay(ctx, orgID, idemKey, hash)
 		if err == nil && !ok {
 			err = errors.New("idempotency key claimed but not readable")
 		}
 		return m, false, err
 	}
-	if err != nil {
-		return Message{}, false, err
-	}
-	return msg, true, nil
+	return out.msg, true, nil
 }
-
-var errLostRace = errors.New("idempotency key claimed concurrently")
 
 // replay returns the message an idempotency key already made.
 func (s *Sends) replay(ctx context.Context, orgID uuid.UUID, key string, hash []byte) (Message, bool, error) {
@@ -187,6 +179,12 @@ func validate(req *SendRequest) error {
 			}
 		}
 	}
+	// Postgres text cannot hold NUL; say so rather than fail the write.
+	for _, f := range []struct{ loc, v string }{{"body.subject", req.Subject}, {"body.body", req.Body}, {"body.html", req.HTML}, {"body.to", req.To}} {
+		if strings.ContainsRune(f.v, 0) {
+			add(f.loc, "contains a NUL character (\\u0000), which messages cannot carry", nil)
+		}
+	}
 	if len(errs) > 0 {
 		return fault.Fields(errs...)
 	}
@@ -204,31 +202,27 @@ func (s *Sends) resolve(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, req Sen
 	if req.ContactID != nil {
 		c, err := contacts.Get(ctx, tx, orgID, *req.ContactID)
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.NotFound {
-			return recipient{}, fault.Field("body.contact_id", "no such contact in this organization", *req.ContactID)
+			return recipient{}, errNoContact(*req.ContactID)
 		}
 		if err != nil {
 			return recipient{}, err
 		}
 		addr := AddressOf(c, req.Channel)
 		if addr == "" {
-			return recipient{}, fault.Field("body.contact_id", fmt.Sprintf("the contact has no %s address", channelNoun(req.Channel)), *req.ContactID)
+			return recipient{}, errNoAddress(req.Channel, *req.ContactID)
 		}
 		return recipient{contact: c, address: addr, field: "body.contact_id"}, nil
 	}
-	var addr string
-	var err error
-	if req.Channel == contacts.ChannelEmail {
-		addr, err = contacts.NormalizeEmail(req.To)
-	} else {
-		// Local numbers read in the org's default country.
-		country, cerr := contacts.OrgCountry(ctx, tx, orgID)
-		if cerr != nil {
-			return recipient{}, cerr
+	country := ""
+	if req.Channel != contacts.ChannelEmail {
+		var err error
+		if country, err = contacts.OrgCountry(ctx, tx, orgID); err != nil {
+			return recipient{}, err
 		}
-		addr, err = contacts.NormalizeAddress(req.Channel, req.To, country)
 	}
+	addr, err := normalizeTo(req, country)
 	if err != nil {
-		return recipient{}, fault.Field("body.to", fmt.Sprintf("is not a valid %s address: %v", channelNoun(req.Channel), err), req.To)
+		return recipient{}, err
 	}
 	q := dbsqlc.New()
 	p := dbsqlc.EnsureEmailContactParams{OrgID: orgID, Address: &addr}
@@ -248,6 +242,30 @@ func (s *Sends) resolve(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, req Sen
 	}
 	c := contacts.FromRow(row)
 	return recipient{contact: c, address: AddressOf(c, req.Channel), field: "body.to"}, nil
+}
+
+// normalizeTo reads a raw address; local phone numbers read in the org's
+// default country.
+func normalizeTo(req SendRequest, country string) (string, error) {
+	var addr string
+	var err error
+	if req.Channel == contacts.ChannelEmail {
+		addr, err = contacts.NormalizeEmail(req.To)
+	} else {
+		addr, err = contacts.NormalizeAddress(req.Channel, req.To, country)
+	}
+	if err != nil {
+		return "", fault.Field("body.to", fmt.Sprintf("is not a valid %s address: %v", channelNoun(req.Channel), err), req.To)
+	}
+	return addr, nil
+}
+
+func errNoContact(id uuid.UUID) error {
+	return fault.Field("body.contact_id", "no such contact in this organization", id)
+}
+
+func errNoAddress(ch Channel, id uuid.UUID) error {
+	return fault.Field("body.contact_id", fmt.Sprintf("the contact has no %s address", channelNoun(ch)), id)
 }
 
 // AddressOf is the contact's address on ch, as messages are sent to it
@@ -301,89 +319,27 @@ func checkRecipient(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, ch
 	if err != nil {
 		return fmt.Errorf("checking suppression: %w", err)
 	}
+	return blocked(ch, r, st.Suppressed, st.OptedOut)
+}
+
+// blocked refuses a send to a suppressed address or an opted-out contact.
+func blocked(ch Channel, r recipient, suppressed, optedOut bool) error {
 	switch {
-	case st.Suppressed:
+	case suppressed:
 		return fault.Field(r.field, fmt.Sprintf("%s is on the suppression list for %s", r.address, channelNoun(ch)), r.address)
-	case st.OptedOut:
+	case optedOut:
 		return fault.Field(r.field, fmt.Sprintf("the contact opted out of %s", channelNoun(ch)), r.contact.ID)
 	}
 	return nil
 }
 
-// create writes the message, its attachments, its first event and its job.
-func (s *Sends) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor Actor, req SendRequest, now time.Time) (Message, error) {
-	ch := req.Channel
-	ups, err := getUploads(ctx, tx, orgID, req.Attachments, "body.attachments")
-	if err != nil {
-		return Message{}, err
+// outsideReplyWindow refuses an Instagram message more than 24 hours after
+// the person last wrote (lastInbound nil: never).
+func outsideReplyWindow(r recipient, lastInbound *time.Time, now time.Time) error {
+	if lastInbound == nil || now.Sub(*lastInbound) > InstagramReplyWindow {
+		return fault.Field(r.field, "Instagram allows messages only within 24 hours of the person's last message to you", r.address)
 	}
-	if why := checkMedia(ch, ups); why != "" {
-		return Message{}, fault.Field("body.attachments", why, nil)
-	}
-	r, err := s.resolve(ctx, tx, orgID, req)
-	if err != nil {
-		return Message{}, err
-	}
-	if err := checkRecipient(ctx, tx, orgID, ch, r); err != nil {
-		return Message{}, err
-	}
-	q := dbsqlc.New()
-	if ch == contacts.ChannelInstagram {
-		last, err := q.LastInboundAt(ctx, tx, dbsqlc.LastInboundAtParams{OrgID: orgID, ContactID: r.contact.ID, Channel: string(ch)})
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return Message{}, fmt.Errorf("reading the conversation: %w", err)
-		}
-		if last == nil || now.Sub(*last) > InstagramReplyWindow {
-			return Message{}, fault.Field(r.field, "Instagram allows messages only within 24 hours of the person's last message to you", r.address)
-		}
-	}
-	content, err := s.render(ctx, tx, orgID, req, r)
-	if err != nil {
-		return Message{}, err
-	}
-
-	p := dbsqlc.CreateOutboundMessageParams{
-		ID: uuid.New(), OrgID: orgID, Channel: string(ch), ContactID: uuid.NullUUID{UUID: r.contact.ID, Valid: true},
-		ToAddress: r.address, Subject: content.subject, BodyHtml: content.html, BodyText: content.text,
-		Provider: ProviderOf(ch), RequestID: actor.RequestID, CreatedBy: actor.UserID, ApiKeyID: actor.APIKeyID, Now: now,
-	}
-	if content.templateID != uuid.Nil {
-		p.TemplateID = uuid.NullUUID{UUID: content.templateID, Valid: true}
-		p.TemplateVersion = pgtype.Int4{Int32: int32(content.templateVersion), Valid: true}
-	}
-	if ch != contacts.ChannelEmail {
-		conv, err := q.TouchConversationOutbound(ctx, tx, dbsqlc.TouchConversationOutboundParams{
-			OrgID: orgID, ContactID: r.contact.ID, Channel: string(ch), At: now, Preview: preview(content.text, ups),
-		})
-		if err != nil {
-			return Message{}, fmt.Errorf("opening the conversation: %w", err)
-		}
-		p.ConversationID = uuid.NullUUID{UUID: conv.ID, Valid: true}
-	}
-	row, err := q.CreateOutboundMessage(ctx, tx, p)
-	if err != nil {
-		return Message{}, fmt.Errorf("inserting message: %w", err)
-	}
-	if len(ups) > 0 {
-		ids := make([]uuid.UUID, len(ups))
-		for i, u := range ups {
-			ids[i] = u.ID
-		}
-		if err := q.AttachUploads(ctx, tx, dbsqlc.AttachUploadsParams{OrgID: orgID, MessageID: row.ID, UploadIds: ids}); err != nil {
-			return Message{}, fmt.Errorf("attaching uploads: %w", err)
-		}
-	}
-	if err := q.CreateMessageEvent(ctx, tx, dbsqlc.CreateMessageEventParams{
-		OrgID: orgID, MessageID: row.ID, Status: string(StatusQueued), Source: "api", Detail: detail("request_id", actor.RequestID), OccurredAt: now,
-	}); err != nil {
-		return Message{}, fmt.Errorf("recording event: %w", err)
-	}
-	if _, err := s.Jobs.InsertTx(ctx, tx, SendArgs{OrgID: orgID, MessageID: row.ID}, &river.InsertOpts{Queue: QueueOf(ch), MaxAttempts: SendMaxAttempts}); err != nil {
-		return Message{}, fmt.Errorf("enqueueing send: %w", err)
-	}
-	m := messageFrom(row)
-	m.Attachments = ups
-	return m, nil
+	return nil
 }
 
 // InstagramReplyWindow is how long after a person's last message an
@@ -417,22 +373,51 @@ type rendered struct {
 // variables, the contact, the org and the unsubscribe link; a variable
 // left without a value refuses the send.
 func (s *Sends) render(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, req SendRequest, r recipient) (rendered, error) {
+	var t *templates.Template
+	if req.TemplateID != nil {
+		var err error
+		if t, err = usableTemplate(ctx, tx, orgID, *req.TemplateID); err != nil {
+			return rendered{}, err
+		}
+	}
+	orgName, err := dbsqlc.New().GetOrgName(ctx, tx, orgID)
+	if err != nil {
+		return rendered{}, fmt.Errorf("reading org name: %w", err)
+	}
+	var footer *templates.Footer
+	if req.Channel == contacts.ChannelEmail {
+		f, err := templates.GetFooter(ctx, tx, orgID)
+		if err != nil {
+			return rendered{}, err
+		}
+		footer = &f
+	}
+	return s.fill(req, r, t, orgName, footer)
+}
+
+// usableTemplate reads a send's template, as a field error when it is
+// missing or was never approved.
+func usableTemplate(ctx context.Context, db dbutil.Executor, orgID, id uuid.UUID) (*templates.Template, error) {
+	t, err := templates.GetUsable(ctx, db, orgID, id)
+	if fe, ok := fault.As(err); ok && fe.Kind == fault.NotFound {
+		return nil, fault.Field("body.template_id", "no such template in this organization", id)
+	}
+	if errors.Is(err, templates.ErrNotUsable) {
+		return nil, fault.Field("body.template_id", "the template has no approved version yet", id)
+	}
+	return t, err
+}
+
+// fill renders a send from what render (or a batch) read: its template
+// (nil: the request's own content), the org's name and, for email, its
+// footer.
+func (s *Sends) fill(req SendRequest, r recipient, t *templates.Template, orgName string, footer *templates.Footer) (rendered, error) {
 	ch := req.Channel
 	var out rendered
 	var content templates.Content
-	if req.TemplateID != nil {
-		t, err := templates.GetUsable(ctx, tx, orgID, *req.TemplateID)
-		if err != nil {
-			if fe, ok := fault.As(err); ok && fe.Kind == fault.NotFound {
-				return out, fault.Field("body.template_id", "no such template in this organization", *req.TemplateID)
-			}
-			if errors.Is(err, templates.ErrNotUsable) {
-				return out, fault.Field("body.template_id", "the template has no approved version yet", *req.TemplateID)
-			}
-			return out, err
-		}
+	if t != nil {
 		if t.Channel != templates.Channel(ch) {
-			return out, fault.Field("body.template_id", fmt.Sprintf("is a %s template; this is a %s message", t.Channel, ch), *req.TemplateID)
+			return out, fault.Field("body.template_id", fmt.Sprintf("is a %s template; this is a %s message", t.Channel, ch), t.ID)
 		}
 		content, out.templateID, out.templateVersion = t.Content(), t.ID, t.Version
 	} else {
@@ -441,21 +426,9 @@ func (s *Sends) render(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, req Send
 			content.BodyText = templates.HTMLToText(req.HTML)
 		}
 	}
-	orgName, err := dbsqlc.New().GetOrgName(ctx, tx, orgID)
-	if err != nil {
-		return out, fmt.Errorf("reading org name: %w", err)
-	}
 	d := templates.Data{
 		Values: req.Variables, Contact: contacts.TemplateValues(r.contact), OrgName: orgName,
 		UnsubscribeURL: s.Tokens.URL(s.PublicBaseURL, r.contact.ID, ch),
-	}
-	var footer *templates.Footer
-	if ch == contacts.ChannelEmail {
-		f, err := templates.GetFooter(ctx, tx, orgID)
-		if err != nil {
-			return out, err
-		}
-		footer = &f
 	}
 	res := templates.Render(templates.Channel(ch), content, d, footer)
 	// Filled in before the missing check: the send check (Check) shows the

@@ -162,6 +162,54 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, db DBTX, arg ClaimIde
 	return i, err
 }
 
+const claimIdempotencyKeys = `-- name: ClaimIdempotencyKeys :many
+INSERT INTO idempotency_keys AS k (org_id, key, request_hash, message_id, created_at)
+SELECT unnest($1::uuid[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::uuid[]), $5::timestamptz
+ORDER BY 1, 2
+ON CONFLICT (org_id, key) DO UPDATE
+    SET request_hash = excluded.request_hash, message_id = excluded.message_id, created_at = excluded.created_at
+    WHERE k.created_at <= $6::timestamptz
+RETURNING k.message_id
+`
+
+type ClaimIdempotencyKeysParams struct {
+	OrgIds        []uuid.UUID
+	Keys          []string
+	RequestHashes [][]byte
+	MessageIds    []uuid.UUID
+	Now           time.Time
+	Since         time.Time
+}
+
+// ClaimIdempotencyKey for a batch (keys unique within it): the keys
+// returned are claimed; the others have a live claim to replay.
+func (q *Queries) ClaimIdempotencyKeys(ctx context.Context, db DBTX, arg ClaimIdempotencyKeysParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, claimIdempotencyKeys,
+		arg.OrgIds,
+		arg.Keys,
+		arg.RequestHashes,
+		arg.MessageIds,
+		arg.Now,
+		arg.Since,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var message_id uuid.UUID
+		if err := rows.Scan(&message_id); err != nil {
+			return nil, err
+		}
+		items = append(items, message_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createMessageEvent = `-- name: CreateMessageEvent :exec
 INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
 VALUES ($1, $2, $3, $4, $5, $6::timestamptz)
@@ -268,6 +316,152 @@ func (q *Queries) CreateOutboundMessage(ctx context.Context, db DBTX, arg Create
 		&i.FailedAt,
 	)
 	return i, err
+}
+
+const createOutboundMessages = `-- name: CreateOutboundMessages :many
+WITH b AS (
+    SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS org_id, unnest($3::text[]) AS channel,
+           unnest($4::uuid[]) AS contact_id, unnest($5::uuid[]) AS conversation_id,
+           unnest($6::text[]) AS to_address, unnest($7::uuid[]) AS template_id,
+           unnest($8::int[]) AS template_version, unnest($9::text[]) AS subject,
+           unnest($10::text[]) AS body_html, unnest($11::text[]) AS body_text,
+           unnest($12::text[]) AS provider, unnest($13::text[]) AS request_id,
+           unnest($14::uuid[]) AS created_by, unnest($15::uuid[]) AS api_key_id
+), msg AS (
+    INSERT INTO outbound_messages (
+        id, org_id, channel, contact_id, conversation_id, to_address, template_id, template_version,
+        subject, body_html, body_text, provider, request_id, created_by, api_key_id, created_at, updated_at
+    )
+    SELECT b.id, b.org_id, b.channel, nullif(b.contact_id, '00000000-0000-0000-0000-000000000000'),
+           nullif(b.conversation_id, '00000000-0000-0000-0000-000000000000'), b.to_address,
+           nullif(b.template_id, '00000000-0000-0000-0000-000000000000'), nullif(b.template_version, 0),
+           b.subject, b.body_html, b.body_text, b.provider, b.request_id,
+           nullif(b.created_by, '00000000-0000-0000-0000-000000000000'), nullif(b.api_key_id, '00000000-0000-0000-0000-000000000000'),
+           $16::timestamptz, $16::timestamptz
+    FROM b
+    RETURNING id, org_id, channel, contact_id, conversation_id, to_address, template_id, template_version, subject, body_html, body_text, status, provider, provider_message_id, error_code, error_reason, attempts, request_id, created_by, api_key_id, created_at, updated_at, sent_at, delivered_at, read_at, failed_at
+), ev AS (
+    INSERT INTO message_events (org_id, message_id, status, source, detail, occurred_at)
+    SELECT msg.org_id, msg.id, 'queued', 'api',
+           CASE WHEN msg.request_id = '' THEN '{}'::jsonb ELSE jsonb_build_object('request_id', msg.request_id) END,
+           $16::timestamptz
+    FROM msg
+)
+SELECT id, org_id, channel, contact_id, conversation_id, to_address, template_id, template_version, subject, body_html, body_text, status, provider, provider_message_id, error_code, error_reason, attempts, request_id, created_by, api_key_id, created_at, updated_at, sent_at, delivered_at, read_at, failed_at FROM msg
+`
+
+type CreateOutboundMessagesParams struct {
+	Ids              []uuid.UUID
+	OrgIds           []uuid.UUID
+	Channels         []string
+	ContactIds       []uuid.UUID
+	ConversationIds  []uuid.UUID
+	ToAddresses      []string
+	TemplateIds      []uuid.UUID
+	TemplateVersions []int32
+	Subjects         []string
+	BodiesHtml       []string
+	BodiesText       []string
+	Providers        []string
+	RequestIds       []string
+	CreatedBy        []uuid.UUID
+	ApiKeyIds        []uuid.UUID
+	Now              time.Time
+}
+
+type CreateOutboundMessagesRow struct {
+	ID                uuid.UUID
+	OrgID             uuid.UUID
+	Channel           string
+	ContactID         uuid.NullUUID
+	ConversationID    uuid.NullUUID
+	ToAddress         string
+	TemplateID        uuid.NullUUID
+	TemplateVersion   pgtype.Int4
+	Subject           string
+	BodyHtml          string
+	BodyText          string
+	Status            string
+	Provider          string
+	ProviderMessageID *string
+	ErrorCode         string
+	ErrorReason       string
+	Attempts          int32
+	RequestID         string
+	CreatedBy         uuid.NullUUID
+	ApiKeyID          uuid.NullUUID
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	ReadAt            *time.Time
+	FailedAt          *time.Time
+}
+
+// The batch's messages (queued) with their first timeline event. The nil
+// uuid and version 0 stand for NULL.
+func (q *Queries) CreateOutboundMessages(ctx context.Context, db DBTX, arg CreateOutboundMessagesParams) ([]CreateOutboundMessagesRow, error) {
+	rows, err := db.Query(ctx, createOutboundMessages,
+		arg.Ids,
+		arg.OrgIds,
+		arg.Channels,
+		arg.ContactIds,
+		arg.ConversationIds,
+		arg.ToAddresses,
+		arg.TemplateIds,
+		arg.TemplateVersions,
+		arg.Subjects,
+		arg.BodiesHtml,
+		arg.BodiesText,
+		arg.Providers,
+		arg.RequestIds,
+		arg.CreatedBy,
+		arg.ApiKeyIds,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CreateOutboundMessagesRow{}
+	for rows.Next() {
+		var i CreateOutboundMessagesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.Channel,
+			&i.ContactID,
+			&i.ConversationID,
+			&i.ToAddress,
+			&i.TemplateID,
+			&i.TemplateVersion,
+			&i.Subject,
+			&i.BodyHtml,
+			&i.BodyText,
+			&i.Status,
+			&i.Provider,
+			&i.ProviderMessageID,
+			&i.ErrorCode,
+			&i.ErrorReason,
+			&i.Attempts,
+			&i.RequestID,
+			&i.CreatedBy,
+			&i.ApiKeyID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SentAt,
+			&i.DeliveredAt,
+			&i.ReadAt,
+			&i.FailedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const createProviderEvent = `-- name: CreateProviderEvent :exec
@@ -461,6 +655,28 @@ func (q *Queries) EnsureEmailContact(ctx context.Context, db DBTX, arg EnsureEma
 	return i, err
 }
 
+const ensureEmailContacts = `-- name: EnsureEmailContacts :exec
+INSERT INTO contacts (org_id, email)
+SELECT a.org_id, a.address
+FROM (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, email_normalized) WHERE email_normalized IS NOT NULL DO NOTHING
+`
+
+type EnsureEmailContactsParams struct {
+	OrgIds    []uuid.UUID
+	Addresses []string
+}
+
+// Creates the contacts of raw addresses that match none. DO NOTHING waits
+// for a concurrent insert of the same address and skips it; the rows are
+// read by SendRecipients, a later statement that sees them. Sorted, so
+// concurrent batches take the index locks in the same order.
+func (q *Queries) EnsureEmailContacts(ctx context.Context, db DBTX, arg EnsureEmailContactsParams) error {
+	_, err := db.Exec(ctx, ensureEmailContacts, arg.OrgIds, arg.Addresses)
+	return err
+}
+
 const ensureInstagramContact = `-- name: EnsureInstagramContact :one
 INSERT INTO contacts (org_id, instagram_id) VALUES ($1, $2)
 ON CONFLICT (org_id, instagram_id) WHERE instagram_id IS NOT NULL DO UPDATE SET updated_at = contacts.updated_at
@@ -499,6 +715,24 @@ func (q *Queries) EnsureInstagramContact(ctx context.Context, db DBTX, arg Ensur
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const ensureInstagramContacts = `-- name: EnsureInstagramContacts :exec
+INSERT INTO contacts (org_id, instagram_id)
+SELECT a.org_id, a.address
+FROM (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, instagram_id) WHERE instagram_id IS NOT NULL DO NOTHING
+`
+
+type EnsureInstagramContactsParams struct {
+	OrgIds    []uuid.UUID
+	Addresses []string
+}
+
+func (q *Queries) EnsureInstagramContacts(ctx context.Context, db DBTX, arg EnsureInstagramContactsParams) error {
+	_, err := db.Exec(ctx, ensureInstagramContacts, arg.OrgIds, arg.Addresses)
+	return err
 }
 
 const ensureTelegramContact = `-- name: EnsureTelegramContact :one
@@ -541,6 +775,24 @@ func (q *Queries) EnsureTelegramContact(ctx context.Context, db DBTX, arg Ensure
 	return i, err
 }
 
+const ensureTelegramContacts = `-- name: EnsureTelegramContacts :exec
+INSERT INTO contacts (org_id, telegram_chat_id)
+SELECT a.org_id, a.address
+FROM (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, telegram_chat_id) WHERE telegram_chat_id IS NOT NULL DO NOTHING
+`
+
+type EnsureTelegramContactsParams struct {
+	OrgIds    []uuid.UUID
+	Addresses []string
+}
+
+func (q *Queries) EnsureTelegramContacts(ctx context.Context, db DBTX, arg EnsureTelegramContactsParams) error {
+	_, err := db.Exec(ctx, ensureTelegramContacts, arg.OrgIds, arg.Addresses)
+	return err
+}
+
 const ensureWhatsAppContact = `-- name: EnsureWhatsAppContact :one
 INSERT INTO contacts (org_id, whatsapp) VALUES ($1, $2)
 ON CONFLICT (org_id, whatsapp) WHERE whatsapp IS NOT NULL DO UPDATE SET updated_at = contacts.updated_at
@@ -579,6 +831,24 @@ func (q *Queries) EnsureWhatsAppContact(ctx context.Context, db DBTX, arg Ensure
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const ensureWhatsAppContacts = `-- name: EnsureWhatsAppContacts :exec
+INSERT INTO contacts (org_id, whatsapp)
+SELECT a.org_id, a.address
+FROM (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS address) a
+ORDER BY 1, 2
+ON CONFLICT (org_id, whatsapp) WHERE whatsapp IS NOT NULL DO NOTHING
+`
+
+type EnsureWhatsAppContactsParams struct {
+	OrgIds    []uuid.UUID
+	Addresses []string
+}
+
+func (q *Queries) EnsureWhatsAppContacts(ctx context.Context, db DBTX, arg EnsureWhatsAppContactsParams) error {
+	_, err := db.Exec(ctx, ensureWhatsAppContacts, arg.OrgIds, arg.Addresses)
+	return err
 }
 
 const findContactByAddress = `-- name: FindContactByAddress :one
@@ -1388,6 +1658,155 @@ func (q *Queries) RecipientState(ctx context.Context, db DBTX, arg RecipientStat
 	return i, err
 }
 
+const sendOrgFacts = `-- name: SendOrgFacts :many
+SELECT o.id, o.name, o.default_country, s.email_footer_html, s.email_footer_text
+FROM orgs o
+LEFT JOIN org_template_settings s ON s.org_id = o.id
+WHERE o.id = ANY($1::uuid[])
+`
+
+type SendOrgFactsRow struct {
+	ID              uuid.UUID
+	Name            string
+	DefaultCountry  string
+	EmailFooterHtml *string
+	EmailFooterText *string
+}
+
+// What rendering needs of each org in the batch: its name, its default
+// country (for local phone numbers) and its email footer (NULL: the
+// built-in one).
+func (q *Queries) SendOrgFacts(ctx context.Context, db DBTX, orgIds []uuid.UUID) ([]SendOrgFactsRow, error) {
+	rows, err := db.Query(ctx, sendOrgFacts, orgIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SendOrgFactsRow{}
+	for rows.Next() {
+		var i SendOrgFactsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.DefaultCountry,
+			&i.EmailFooterHtml,
+			&i.EmailFooterText,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sendRecipients = `-- name: SendRecipients :many
+WITH b AS (
+    SELECT unnest($1::int[]) AS idx, unnest($2::uuid[]) AS org_id, unnest($3::text[]) AS channel,
+           nullif(unnest($4::uuid[]), '00000000-0000-0000-0000-000000000000') AS contact_id,
+           unnest($5::text[]) AS address
+), m AS MATERIALIZED (
+    -- Materialized: each send's contact id is worked out once, and the
+    -- join below is by primary key. Inlined, the CASE (subqueries and
+    -- all) became the join condition, which a plan made on a young
+    -- table's statistics ran for every pair of send and contact.
+    SELECT b.idx, b.org_id, b.channel,
+           -- CASE runs only its branch's subquery, each on its channel's
+           -- unique index.
+           CASE WHEN b.contact_id IS NOT NULL THEN b.contact_id
+                WHEN b.channel = 'email' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.email_normalized = lower(b.address))
+                WHEN b.channel = 'whatsapp' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.whatsapp = b.address)
+                WHEN b.channel = 'telegram' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.telegram_chat_id = b.address)
+                WHEN b.channel = 'instagram' THEN (SELECT x.id FROM contacts x WHERE x.org_id = b.org_id AND x.instagram_id = b.address)
+           END AS contact_id
+    FROM b
+)
+SELECT m.idx::int AS idx, c.id, c.org_id, c.email, c.email_normalized, c.phone, c.whatsapp, c.telegram_chat_id, c.telegram_username, c.instagram_id, c.instagram_username, c.first_name, c.last_name, c.locale, c.timezone, c.attributes, c.tags, c.consent, c.sort_name, c.search_text, c.created_at, c.updated_at,
+       coalesce(CASE m.channel WHEN 'email' THEN c.email WHEN 'whatsapp' THEN c.whatsapp
+                               WHEN 'telegram' THEN c.telegram_chat_id WHEN 'instagram' THEN c.instagram_id END, '')::text AS address,
+       EXISTS (SELECT 1 FROM suppressions s
+               WHERE s.org_id = m.org_id AND s.channel = m.channel
+                 AND s.value = CASE m.channel WHEN 'email' THEN c.email_normalized WHEN 'whatsapp' THEN c.whatsapp
+                                              WHEN 'telegram' THEN c.telegram_chat_id WHEN 'instagram' THEN c.instagram_id END) AS suppressed,
+       coalesce(c.consent -> m.channel ->> 'status' = 'opted_out', false)::boolean AS opted_out
+FROM m
+JOIN contacts c ON c.id = m.contact_id AND c.org_id = m.org_id
+`
+
+type SendRecipientsParams struct {
+	Idx        []int32
+	OrgIds     []uuid.UUID
+	Channels   []string
+	ContactIds []uuid.UUID
+	Addresses  []string
+}
+
+type SendRecipientsRow struct {
+	Idx        int32
+	Contact    Contact
+	Address    string
+	Suppressed bool
+	OptedOut   bool
+}
+
+// Each send's contact (by id, or by its address on the channel; the nil
+// uuid means "by address"), the contact's address on the channel, and
+// whether the address is suppressed or the contact opted out. A send
+// whose contact is not found has no row.
+func (q *Queries) SendRecipients(ctx context.Context, db DBTX, arg SendRecipientsParams) ([]SendRecipientsRow, error) {
+	rows, err := db.Query(ctx, sendRecipients,
+		arg.Idx,
+		arg.OrgIds,
+		arg.Channels,
+		arg.ContactIds,
+		arg.Addresses,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SendRecipientsRow{}
+	for rows.Next() {
+		var i SendRecipientsRow
+		if err := rows.Scan(
+			&i.Idx,
+			&i.Contact.ID,
+			&i.Contact.OrgID,
+			&i.Contact.Email,
+			&i.Contact.EmailNormalized,
+			&i.Contact.Phone,
+			&i.Contact.Whatsapp,
+			&i.Contact.TelegramChatID,
+			&i.Contact.TelegramUsername,
+			&i.Contact.InstagramID,
+			&i.Contact.InstagramUsername,
+			&i.Contact.FirstName,
+			&i.Contact.LastName,
+			&i.Contact.Locale,
+			&i.Contact.Timezone,
+			&i.Contact.Attributes,
+			&i.Contact.Tags,
+			&i.Contact.Consent,
+			&i.Contact.SortName,
+			&i.Contact.SearchText,
+			&i.Contact.CreatedAt,
+			&i.Contact.UpdatedAt,
+			&i.Address,
+			&i.Suppressed,
+			&i.OptedOut,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const startSending = `-- name: StartSending :one
 UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = $1::timestamptz
 WHERE org_id = $2 AND id = $3 AND status IN ('queued', 'sending')
@@ -1477,4 +1896,65 @@ func (q *Queries) TouchConversationOutbound(ctx context.Context, db DBTX, arg To
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const touchConversationsOutbound = `-- name: TouchConversationsOutbound :many
+INSERT INTO conversations AS c (org_id, contact_id, channel, last_message_at, last_message_preview, last_message_direction)
+SELECT b.org_id, b.contact_id, b.channel, b.at, b.preview, 'outbound'
+FROM (SELECT unnest($1::uuid[]) AS org_id, unnest($2::uuid[]) AS contact_id, unnest($3::text[]) AS channel,
+             unnest($4::timestamptz[]) AS at, unnest($5::text[]) AS preview) b
+ORDER BY 1, 2, 3
+ON CONFLICT (org_id, contact_id, channel) DO UPDATE SET
+    last_message_at = greatest(c.last_message_at, excluded.last_message_at),
+    last_message_preview = CASE WHEN excluded.last_message_at >= c.last_message_at THEN excluded.last_message_preview ELSE c.last_message_preview END,
+    last_message_direction = CASE WHEN excluded.last_message_at >= c.last_message_at THEN 'outbound' ELSE c.last_message_direction END
+RETURNING c.id, c.org_id, c.contact_id, c.channel
+`
+
+type TouchConversationsOutboundParams struct {
+	OrgIds     []uuid.UUID
+	ContactIds []uuid.UUID
+	Channels   []string
+	Ats        []time.Time
+	Previews   []string
+}
+
+type TouchConversationsOutboundRow struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	ContactID uuid.UUID
+	Channel   string
+}
+
+// Chat messages join (or open) their contacts' conversations; one row per
+// (org, contact, channel), sorted for a stable lock order.
+func (q *Queries) TouchConversationsOutbound(ctx context.Context, db DBTX, arg TouchConversationsOutboundParams) ([]TouchConversationsOutboundRow, error) {
+	rows, err := db.Query(ctx, touchConversationsOutbound,
+		arg.OrgIds,
+		arg.ContactIds,
+		arg.Channels,
+		arg.Ats,
+		arg.Previews,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TouchConversationsOutboundRow{}
+	for rows.Next() {
+		var i TouchConversationsOutboundRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.ContactID,
+			&i.Channel,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
