@@ -144,6 +144,7 @@ func run() error {
 	// The list runs 8 goroutines; the import holds one connection for its
 	// transaction and uses others for the file and its progress.
 	cfg.MaxConns = 16
+	cfg.AfterConnect = dbutil.AfterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("opening pool: %w", err)

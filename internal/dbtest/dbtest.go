@@ -39,6 +39,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/switchboard/switchboard/internal/dbutil"
+
 	"github.com/switchboard/switchboard/internal/dbmigrate"
 	"github.com/switchboard/switchboard/migrations"
 )
@@ -382,6 +384,7 @@ func openPool(ctx context.Context, dbURL string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parsing database URL %s: %w", redact(dbURL), err)
 	}
 	cfg.MaxConns = maxConns
+	cfg.AfterConnect = dbutil.AfterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening pool on %s: %w", redact(dbURL), err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
@@ -81,6 +82,9 @@ func accessLog(dev bool) fiber.Handler {
 		} else if status >= 400 {
 			ev = logger.Warn()
 		}
+		if !ev.Enabled() {
+			return nil // below the log level: don't build the line
+		}
 		ev = ev.Str("method", c.Method()).Str("path", redactPath(path)).Int("status", status).
 			Dur("latency", time.Since(start)).Str("ip", c.IP())
 		// Webhook bodies are kept (as snippets) in the webhook log; parsing
@@ -101,6 +105,28 @@ func accessLog(dev bool) fiber.Handler {
 			}
 		}
 		ev.Msg("http")
+		return nil
+	}
+}
+
+// minCompressBytes is the smallest answer worth compressing: below about
+// a packet, gzip costs both ends more CPU than the bytes cost to send (an
+// accepted send's 202 is ~600 bytes).
+const minCompressBytes = 1024
+
+// compressLarge compresses (brotli or gzip, as the client accepts) answers
+// of minBytes or more, and streams.
+func compressLarge(minBytes int) fiber.Handler {
+	compressor := fasthttp.CompressHandlerBrotliLevel(func(*fasthttp.RequestCtx) {},
+		fasthttp.CompressBrotliDefaultCompression, fasthttp.CompressDefaultCompression)
+	return func(c *fiber.Ctx) error {
+		if err := c.Next(); err != nil {
+			return err
+		}
+		if r := c.Response(); !r.IsBodyStream() && len(r.Body()) < minBytes {
+			return nil
+		}
+		compressor(c.Context())
 		return nil
 	}
 }

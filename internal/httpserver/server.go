@@ -18,7 +18,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/rs/zerolog"
 )
@@ -68,7 +67,7 @@ func New(opts Options) *Server {
 	})
 	app.Use(requestContext(opts.Logger))
 	app.Use(securityHeaders(opts.Dev))
-	app.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	app.Use(compressLarge(minCompressBytes))
 	// Metrics sit outside the access log and recover: they see the final
 	// status, and a panic is counted as the 500 it becomes.
 	for _, mw := range opts.Middleware {
