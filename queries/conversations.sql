@@ -243,3 +243,48 @@ SELECT pg_notify('conversations', json_build_object(
            'org_id', t.org_id, 'conversation_id', t.conversation_id, 'kind', 'outbound')::text)
 FROM (SELECT DISTINCT m.org_id, m.conversation_id FROM outbound_messages m
       WHERE m.org_id = @org_id AND m.id = ANY(@message_ids::uuid[]) AND m.conversation_id IS NOT NULL) t;
+
+-- name: AddPendingInboundMedia :exec
+-- Records an inbound medium's storage key before its file is written
+-- (committed on its own): see MediaCleanupWorker.
+INSERT INTO inbound_media_pending (storage_key, org_id, channel, provider_message_id, created_at)
+VALUES (@storage_key, @org_id, @channel, @provider_message_id, sqlc.arg(now)::timestamptz);
+
+-- name: ClaimPendingInboundMedia :execrows
+-- In the transaction that stores the message: its files are no longer
+-- pending. Fewer rows than keys means the cleanup took some already.
+DELETE FROM inbound_media_pending WHERE org_id = @org_id AND storage_key = ANY(@storage_keys::text[]);
+
+-- name: StaleInboundMedia :many
+-- Pending media older than before, oldest first, locked until the
+-- cleanup's transaction ends (a concurrent cleanup skips them, and a
+-- message claiming one waits, then finds it gone). With each: its upload
+-- row, if one was recorded, and whether the message it was saved for is
+-- stored and refers to it (the message's transaction should have removed
+-- the pending row then; the file is kept all the same).
+SELECT p.storage_key, p.org_id, u.id AS upload_id,
+       (u.id IS NOT NULL AND EXISTS (
+           SELECT 1 FROM inbound_messages m
+           WHERE m.org_id = p.org_id AND m.channel = p.channel AND m.provider_message_id = p.provider_message_id
+             AND m.media @> jsonb_build_array(jsonb_build_object('upload_id', u.id))
+       ))::boolean AS referenced
+FROM inbound_media_pending p
+LEFT JOIN uploads u ON u.org_id = p.org_id AND u.storage_key = p.storage_key
+WHERE p.created_at < sqlc.arg(before)::timestamptz
+ORDER BY p.created_at
+LIMIT @lim
+FOR UPDATE OF p SKIP LOCKED;
+
+-- name: DeleteOrphanInboundUploads :many
+-- Deletes the inbound uploads recorded for orphaned files, unless a
+-- message attaches them; returns the storage keys of those deleted.
+DELETE FROM uploads u
+USING (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@storage_keys::text[]) AS storage_key) t
+WHERE u.org_id = t.org_id AND u.storage_key = t.storage_key AND u.origin = 'inbound'
+  AND NOT EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.upload_id = u.id)
+RETURNING u.storage_key;
+
+-- name: DeletePendingInboundMedia :exec
+DELETE FROM inbound_media_pending p
+USING (SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@storage_keys::text[]) AS storage_key) t
+WHERE p.org_id = t.org_id AND p.storage_key = t.storage_key;

@@ -94,6 +94,12 @@ UPDATE webhook_events e SET processed_at = sqlc.arg(now)::timestamptz, error = t
 FROM (SELECT unnest(@ids::bigint[]) AS id, unnest(@errors::text[]) AS error) t
 WHERE e.org_id = @org_id AND e.id = t.id AND e.processed_at IS NULL;
 
+-- name: NoteWebhookRequestError :exec
+-- Keeps why a call's events could not be processed yet (the transaction
+-- that applies status events failed; the job will be retried).
+UPDATE webhook_events SET error = @error
+WHERE org_id = @org_id AND request_id = @request_id AND processed_at IS NULL;
+
 -- name: NoteWebhookEventError :exec
 -- Keeps why an event could not be processed yet (it will be retried).
 UPDATE webhook_events SET error = @error WHERE org_id = @org_id AND id = @id AND processed_at IS NULL;
@@ -152,3 +158,57 @@ WITH input AS (
     RETURNING 1
 )
 SELECT value FROM supp ORDER BY value;
+
+-- name: TryLockWebhookSweep :one
+-- One sweep at a time: a transaction-level advisory lock (the key is
+-- "whswee" in ASCII, 0x776873776565), released at commit or rollback.
+SELECT pg_try_advisory_xact_lock(131290497508709) AS locked;
+
+-- name: SweepWebhookRequests :many
+-- The sweep's bookkeeping for the calls whose processing job gave up (the
+-- caller found them). A call swept fewer than max_sweeps times counts one
+-- more (the caller queues its job again: requeue). Otherwise the sweep
+-- gives up on its unprocessed events: marked processed and failed, with
+-- the last error their processing noted, and counted on the call's log
+-- row (failed).
+WITH t AS (
+    SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@request_ids::uuid[]) AS request_id
+), again AS (
+    UPDATE webhook_requests r SET sweeps = r.sweeps + 1
+    FROM t
+    WHERE r.org_id = t.org_id AND r.id = t.request_id AND r.sweeps < @max_sweeps::smallint
+    RETURNING r.id
+), given_up AS (
+    UPDATE webhook_events e SET
+        processed_at = sqlc.arg(now)::timestamptz, failed_at = sqlc.arg(now)::timestamptz,
+        error = 'gave up after ' || @max_sweeps::smallint || ' retries by the sweep: '
+                || coalesce(nullif(e.error, ''), 'its processing never completed')
+    FROM t
+    WHERE e.org_id = t.org_id AND e.request_id = t.request_id AND e.processed_at IS NULL
+      AND t.request_id NOT IN (SELECT id FROM again)
+    RETURNING e.request_id
+), failed AS (
+    SELECT g.request_id, count(*)::integer AS n FROM given_up g GROUP BY g.request_id
+), counted AS (
+    UPDATE webhook_requests r SET failed_events = r.failed_events + f.n
+    FROM failed f, t
+    WHERE t.request_id = f.request_id AND r.org_id = t.org_id AND r.id = f.request_id
+    RETURNING r.id
+)
+SELECT t.org_id::uuid AS org_id, t.request_id::uuid AS request_id,
+       (t.request_id IN (SELECT id FROM again))::boolean AS requeue,
+       coalesce((SELECT f.n FROM failed f WHERE f.request_id = t.request_id), 0)::integer AS failed
+FROM t ORDER BY t.request_id;
+
+-- name: FailedWebhookEvents :many
+-- The events given up on, of the calls listed (a page of the log), at
+-- most per_request of each.
+SELECT r.request_id::uuid AS request_id, f.id, f.kind, f.error, f.failed_at::timestamptz AS failed_at
+FROM unnest(@request_ids::uuid[]) AS r(request_id)
+CROSS JOIN LATERAL (
+    SELECT e.id, e.kind, e.error, e.failed_at FROM webhook_events e
+    WHERE e.org_id = @org_id AND e.request_id = r.request_id AND e.failed_at IS NOT NULL
+    ORDER BY e.id
+    LIMIT @per_request
+) f
+ORDER BY r.request_id, f.id;

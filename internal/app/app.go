@@ -127,6 +127,8 @@ func (sh *shared) workers(d Deps) *river.Workers {
 		Channels: sh.channels, Telegram: sh.providers.Telegram,
 		HTTP: providers.NewHTTPClient(time.Minute, true), Now: d.Now,
 	})
+	river.AddWorker(w, &webhooks.SweepWorker{DB: d.Pool, Now: d.Now})
+	river.AddWorker(w, &conversations.MediaCleanupWorker{DB: d.Pool, Storage: sh.storage, Now: d.Now})
 	return w
 }
 
@@ -136,6 +138,12 @@ func PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(retention.Interval),
 			func() (river.JobArgs, *river.InsertOpts) { return retention.PurgeArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(webhooks.SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return webhooks.SweepArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "webhook_sweep", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(conversations.MediaCleanupInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return conversations.MediaCleanupArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "inbound_media_cleanup", RunOnStart: true}),
 	}
 }
 

@@ -11,7 +11,9 @@
 // conversation is opened or moved (one more unread), the message row is
 // written, and pg_notify tells listeners — Postgres delivers a notice only
 // when its transaction commits, so a listener never hears of a message
-// that is not there.
+// that is not there. A file saved for a message that never committed (the
+// process died in between) is found through inbound_media_pending and
+// removed by MediaCleanupWorker (see media_cleanup.go).
 //
 // Live updates reach browsers as server-sent events. Each API process
 // holds one LISTEN connection (Hub) and fans notices out to the open

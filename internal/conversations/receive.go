@@ -162,6 +162,16 @@ func (s *Service) Receive(ctx context.Context, orgID uuid.UUID, in Inbound) (msg
 		if err != nil {
 			return fmt.Errorf("opening the conversation: %w", err)
 		}
+		if len(saved) > 0 {
+			// The files are the message's now: no longer orphans in waiting.
+			n, err := q.ClaimPendingInboundMedia(ctx, tx, dbsqlc.ClaimPendingInboundMediaParams{OrgID: orgID, StorageKeys: savedKeys(saved)})
+			if err != nil {
+				return fmt.Errorf("claiming inbound media: %w", err)
+			}
+			if n != int64(len(saved)) {
+				return fmt.Errorf("%w: the cleanup removed a file saved %s ago", ErrMediaFetch, OrphanMediaAge)
+			}
+		}
 		row, err = q.InsertInboundMessage(ctx, tx, dbsqlc.InsertInboundMessageParams{
 			OrgID: orgID, ConversationID: conv.ID, ContactID: contact.ID, Channel: string(in.Channel),
 			ProviderMessageID: in.ProviderMessageID, FromAddress: from, Body: text, Media: mediaJSON, ReceivedAt: in.ReceivedAt,
@@ -276,23 +286,37 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
+// savedUpload is a file saved for a message not stored yet.
+type savedUpload struct {
+	id  uuid.UUID
+	key string
+}
+
+func savedKeys(saved []savedUpload) []string {
+	keys := make([]string, len(saved))
+	for i, u := range saved {
+		keys[i] = u.key
+	}
+	return keys
+}
+
 // saveMedia fetches and stores the message's files, outside any
 // transaction. It returns the media as recorded and the uploads made (to
 // drop if the message is not stored after all).
-func (s *Service) saveMedia(ctx context.Context, orgID uuid.UUID, in Inbound) ([]MediaItem, []uuid.UUID, error) {
+func (s *Service) saveMedia(ctx context.Context, orgID uuid.UUID, in Inbound) ([]MediaItem, []savedUpload, error) {
 	items := make([]MediaItem, 0, len(in.Media))
-	var saved []uuid.UUID
+	var saved []savedUpload
 	for _, m := range in.Media {
 		item := MediaItem{Filename: m.Filename, ContentType: m.ContentType}
 		if item.Filename == "" {
 			item.Filename = "file"
 		}
-		u, err := s.saveOne(ctx, orgID, m)
+		u, key, err := s.saveOne(ctx, orgID, in, m)
 		switch {
 		case err == nil:
 			id := u.ID
 			item = MediaItem{UploadID: &id, ContentType: u.ContentType, Filename: u.Filename, Size: u.Size}
-			saved = append(saved, u.ID)
+			saved = append(saved, savedUpload{id: u.ID, key: key})
 		case ctx.Err() != nil:
 			s.dropUploads(ctx, orgID, saved)
 			return nil, nil, fmt.Errorf("%w: %w", ErrMediaFetch, ctx.Err())
@@ -309,23 +333,55 @@ func (s *Service) saveMedia(ctx context.Context, orgID uuid.UUID, in Inbound) ([
 	return items, saved, nil
 }
 
-func (s *Service) saveOne(ctx context.Context, orgID uuid.UUID, m Media) (messaging.Upload, error) {
+// saveOne fetches and stores one file, returning its upload and storage
+// key. The key is recorded as pending (committed) before the file is
+// written, and stays so until the message's transaction claims it: a
+// crash in between leaves a pending row that MediaCleanupWorker finds.
+func (s *Service) saveOne(ctx context.Context, orgID uuid.UUID, in Inbound, m Media) (messaging.Upload, string, error) {
 	if m.Open == nil {
-		return messaging.Upload{}, &providers.Error{Operation: "get_file", Kind: providers.KindPermanent, Reason: "the provider gave no way to fetch the file"}
+		return messaging.Upload{}, "", &providers.Error{Operation: "get_file", Kind: providers.KindPermanent, Reason: "the provider gave no way to fetch the file"}
 	}
 	rc, err := m.Open(ctx)
 	if err != nil {
-		return messaging.Upload{}, err
+		return messaging.Upload{}, "", err
 	}
 	defer rc.Close()
-	r := &errReader{r: rc}
-	u, err := messaging.SaveUpload(ctx, s.DB, s.Storage, orgID, uuid.NullUUID{}, "inbound", m.Filename, r)
-	if err != nil && r.err != nil {
-		// The download broke off: SaveUpload reports an unreadable file,
-		// but what happened is the provider's (or the network's) failure.
-		return messaging.Upload{}, r.err
+	q := dbsqlc.New()
+	key := storage.NewKey(orgID.String())
+	if err := q.AddPendingInboundMedia(ctx, s.DB, dbsqlc.AddPendingInboundMediaParams{
+		StorageKey: key, OrgID: orgID, Channel: string(in.Channel), ProviderMessageID: in.ProviderMessageID, Now: s.Now(),
+	}); err != nil {
+		return messaging.Upload{}, "", fmt.Errorf("recording pending inbound media: %w", err)
 	}
-	return u, err
+	r := &errReader{r: rc}
+	u, err := messaging.SaveUploadAt(ctx, s.DB, s.Storage, orgID, uuid.NullUUID{}, "inbound", key, m.Filename, r)
+	if err != nil {
+		// SaveUploadAt removed the file: nothing is pending.
+		s.releasePending(ctx, orgID, []string{key})
+		if r.err != nil {
+			// The download broke off: SaveUpload reports an unreadable file,
+			// but what happened is the provider's (or the network's) failure.
+			return messaging.Upload{}, "", r.err
+		}
+		return messaging.Upload{}, "", err
+	}
+	return u, key, nil
+}
+
+// releasePending forgets pending media whose files are gone. Failing
+// here leaves work for MediaCleanupWorker, which finds nothing to delete.
+func (s *Service) releasePending(ctx context.Context, orgID uuid.UUID, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	orgIDs := make([]uuid.UUID, len(keys))
+	for i := range orgIDs {
+		orgIDs[i] = orgID
+	}
+	err := dbsqlc.New().DeletePendingInboundMedia(context.WithoutCancel(ctx), s.DB, dbsqlc.DeletePendingInboundMediaParams{OrgIds: orgIDs, StorageKeys: keys})
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("forgetting pending inbound media")
+	}
 }
 
 // errReader remembers the first read error other than EOF.
@@ -370,13 +426,18 @@ func mediaReason(err error) string {
 }
 
 // dropUploads removes uploads made for a message that was not stored.
-func (s *Service) dropUploads(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) {
+// A file that can't be removed now stays pending, for MediaCleanupWorker.
+func (s *Service) dropUploads(ctx context.Context, orgID uuid.UUID, saved []savedUpload) {
 	ctx = context.WithoutCancel(ctx)
-	for _, id := range ids {
-		if err := messaging.DeleteUpload(ctx, s.DB, s.Storage, orgID, id); err != nil {
-			zerolog.Ctx(ctx).Warn().Err(err).Str("upload_id", id.String()).Msg("dropping an unused inbound upload")
+	var gone []string
+	for _, u := range saved {
+		if err := messaging.DeleteUpload(ctx, s.DB, s.Storage, orgID, u.id); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Str("upload_id", u.id.String()).Msg("dropping an unused inbound upload")
+			continue
 		}
+		gone = append(gone, u.key)
 	}
+	s.releasePending(ctx, orgID, gone)
 }
 
 // preview is the conversation list's one line for a message.

@@ -105,6 +105,14 @@ func cleanFilename(name, contentType string) string {
 // SaveUpload stores r (at most MaxUploadBytes) and records it. The content
 // type is sniffed from the first bytes.
 func SaveUpload(ctx context.Context, db dbutil.Executor, st storage.Storage, orgID uuid.UUID, createdBy uuid.NullUUID, origin, filename string, r io.Reader) (Upload, error) {
+	return SaveUploadAt(ctx, db, st, orgID, createdBy, origin, storage.NewKey(orgID.String()), filename, r)
+}
+
+// SaveUploadAt is SaveUpload under a storage key the caller made with
+// storage.NewKey(orgID.String()), for a caller that records the key before
+// the file is written (inbound media: conversations.MediaCleanupWorker).
+// On error the file is removed again (best effort).
+func SaveUploadAt(ctx context.Context, db dbutil.Executor, st storage.Storage, orgID uuid.UUID, createdBy uuid.NullUUID, origin, key, filename string, r io.Reader) (Upload, error) {
 	br := bufio.NewReaderSize(r, 3072)
 	head, err := br.Peek(3072)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -118,7 +126,6 @@ func SaveUpload(ctx context.Context, db dbutil.Executor, st storage.Storage, org
 		contentType = contentType[:i]
 	}
 	id := uuid.New()
-	key := storage.NewKey(orgID.String())
 	limited := &io.LimitedReader{R: br, N: MaxUploadBytes + 1}
 	size, sum, err := st.Put(ctx, key, limited)
 	if err != nil {

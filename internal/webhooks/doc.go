@@ -51,6 +51,21 @@
 // (gone, too large, the channel's credentials removed) does not lose the
 // message: it is received without it, with a note.
 //
+// # The sweep
+//
+// A processing job can end with events still unprocessed: discarded after
+// its last attempt, cancelled from River UI, or its row deleted. Sweep
+// (SweepWorker, every SweepInterval, on the scheduler) finds the calls
+// whose events have been unprocessed for SweepGrace with no live job
+// (available, pending, retryable, running or scheduled) and queues their
+// processing again, at most 100 calls a run, each job with
+// SweepJobMaxAttempts. webhook_requests.sweeps counts the retries; a call
+// found again after SweepMaxRetries has its unprocessed events given up
+// on: marked processed and failed (failed_at), with the last error their
+// processing noted (the worker keeps it on the events), and counted in
+// failed_events. The log shows retries, failed_events and the first
+// failed events with their errors.
+//
 // What suppresses: SendGrid bounce (reason bounced; not type "blocked",
 // which is a temporary refusal by the receiving server), spamreport
 // (spam_complaint, and the contact opted out), unsubscribe and

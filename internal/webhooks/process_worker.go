@@ -96,6 +96,12 @@ func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 		return eff.apply(ctx, tx, orgID, w.now())
 	})
 	if err != nil {
+		// Kept on the events, so that the sweep can tell why if it gives
+		// up on them (River keeps the error only with the job).
+		nerr := dbsqlc.New().NoteWebhookRequestError(context.WithoutCancel(ctx), w.DB, dbsqlc.NoteWebhookRequestErrorParams{OrgID: orgID, RequestID: requestID, Error: err.Error()})
+		if nerr != nil {
+			zerolog.Ctx(ctx).Warn().Err(nerr).Msg("noting webhook events error")
+		}
 		return err
 	}
 	if len(inbound) == 0 {

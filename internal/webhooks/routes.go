@@ -29,7 +29,22 @@ type WebhookCall struct {
 	Events     int       `json:"events" doc:"Provider events the call carried."`
 	Snippet    string    `json:"snippet" doc:"The start of the body (2 KB at most). Headers, where the signatures are, are never kept."`
 	ReceivedAt time.Time `json:"received_at"`
+	Retries    int       `json:"retries" doc:"How often the sweep queued the call's processing again after its job gave up with events unprocessed."`
+	// FailedEvents and Failures: events the sweep gave up on.
+	FailedEvents int            `json:"failed_events" doc:"Events given up on: still unprocessed after every retry. Their effects (a status, an inbound message) were never applied."`
+	Failures     []EventFailure `json:"failures" doc:"The first failed events (at most 5), with their errors."`
 }
+
+// EventFailure is an event the sweep gave up on.
+type EventFailure struct {
+	EventID  int64     `json:"event_id"`
+	Kind     string    `json:"kind" doc:"The event's kind: SendGrid's event name, status, inbound, message, delivery, read..."`
+	Error    string    `json:"error"`
+	FailedAt time.Time `json:"failed_at"`
+}
+
+// failuresShown caps the failed events listed per call in the log.
+const failuresShown = 5
 
 // LogParams filter and page the log.
 type LogParams struct {
@@ -76,6 +91,7 @@ func Log(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p LogParams) 
 		return WebhookLogPage{}, fmt.Errorf("listing webhook calls: %w", err)
 	}
 	page := WebhookLogPage{Items: make([]WebhookCall, 0, min(len(rows), lim))}
+	var failed []uuid.UUID
 	for i, r := range rows {
 		if i == lim {
 			b, _ := json.Marshal(cursor{T: rows[i-1].ReceivedAt, ID: rows[i-1].ID})
@@ -85,7 +101,29 @@ func Log(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p LogParams) 
 		page.Items = append(page.Items, WebhookCall{
 			ID: r.ID, Provider: r.Provider, Kind: r.Kind, Verdict: r.Verdict, Reason: r.Reason, HTTPStatus: int(r.HttpStatus),
 			LatencyMS: float64(r.LatencyUs) / 1000, Events: int(r.Events), Snippet: r.Snippet, ReceivedAt: r.ReceivedAt,
+			Retries: int(r.Sweeps), FailedEvents: int(r.FailedEvents), Failures: []EventFailure{},
 		})
+		if r.FailedEvents > 0 {
+			failed = append(failed, r.ID)
+		}
+	}
+	if len(failed) == 0 {
+		return page, nil
+	}
+	// Only calls with failures are looked up: the page costs nothing more
+	// while everything goes through.
+	frows, err := dbsqlc.New().FailedWebhookEvents(ctx, db, dbsqlc.FailedWebhookEventsParams{OrgID: orgID, RequestIds: failed, PerRequest: failuresShown})
+	if err != nil {
+		return WebhookLogPage{}, fmt.Errorf("listing failed webhook events: %w", err)
+	}
+	byCall := make(map[uuid.UUID][]EventFailure, len(failed))
+	for _, f := range frows {
+		byCall[f.RequestID] = append(byCall[f.RequestID], EventFailure{EventID: f.ID, Kind: f.Kind, Error: f.Error, FailedAt: f.FailedAt})
+	}
+	for i := range page.Items {
+		if fs, ok := byCall[page.Items[i].ID]; ok {
+			page.Items[i].Failures = fs
+		}
 	}
 	return page, nil
 }
@@ -105,7 +143,8 @@ func (h *Handlers) Register(api huma.API) {
 		Summary: "List webhook calls",
 		Description: "Every call the providers made to the org's webhook URLs, accepted or not, newest first, with keyset " +
 			"pagination: the verdict, the HTTP status answered, how long storing took, how many events it carried and the " +
-			"start of its body.",
+			"start of its body; and, for a call whose processing had to be retried by the sweep, how often, and the events " +
+			"given up on with their errors.",
 	}, auth.Access{Role: auth.RoleViewer, Scope: "messages:read"}), func(ctx context.Context, in *LogQuery) (*struct{ Body WebhookLogPage }, error) {
 		page, err := Log(ctx, h.DB, auth.PrincipalFrom(ctx).OrgID, LogParams{Provider: in.Provider, Verdict: in.Verdict, Cursor: in.Cursor, Limit: in.Limit})
 		if err != nil {

@@ -12,6 +12,51 @@ import (
 	"github.com/google/uuid"
 )
 
+const addPendingInboundMedia = `-- name: AddPendingInboundMedia :exec
+INSERT INTO inbound_media_pending (storage_key, org_id, channel, provider_message_id, created_at)
+VALUES ($1, $2, $3, $4, $5::timestamptz)
+`
+
+type AddPendingInboundMediaParams struct {
+	StorageKey        string
+	OrgID             uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	Now               time.Time
+}
+
+// Records an inbound medium's storage key before its file is written
+// (committed on its own): see MediaCleanupWorker.
+func (q *Queries) AddPendingInboundMedia(ctx context.Context, db DBTX, arg AddPendingInboundMediaParams) error {
+	_, err := db.Exec(ctx, addPendingInboundMedia,
+		arg.StorageKey,
+		arg.OrgID,
+		arg.Channel,
+		arg.ProviderMessageID,
+		arg.Now,
+	)
+	return err
+}
+
+const claimPendingInboundMedia = `-- name: ClaimPendingInboundMedia :execrows
+DELETE FROM inbound_media_pending WHERE org_id = $1 AND storage_key = ANY($2::text[])
+`
+
+type ClaimPendingInboundMediaParams struct {
+	OrgID       uuid.UUID
+	StorageKeys []string
+}
+
+// In the transaction that stores the message: its files are no longer
+// pending. Fewer rows than keys means the cleanup took some already.
+func (q *Queries) ClaimPendingInboundMedia(ctx context.Context, db DBTX, arg ClaimPendingInboundMediaParams) (int64, error) {
+	result, err := db.Exec(ctx, claimPendingInboundMedia, arg.OrgID, arg.StorageKeys)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const createOrgStartCode = `-- name: CreateOrgStartCode :one
 INSERT INTO telegram_start_codes (code, org_id, contact_id, created_at)
 VALUES ($1, $2, NULL, $3::timestamptz)
@@ -48,6 +93,57 @@ type DeleteContactRowParams struct {
 
 func (q *Queries) DeleteContactRow(ctx context.Context, db DBTX, arg DeleteContactRowParams) error {
 	_, err := db.Exec(ctx, deleteContactRow, arg.OrgID, arg.ID)
+	return err
+}
+
+const deleteOrphanInboundUploads = `-- name: DeleteOrphanInboundUploads :many
+DELETE FROM uploads u
+USING (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS storage_key) t
+WHERE u.org_id = t.org_id AND u.storage_key = t.storage_key AND u.origin = 'inbound'
+  AND NOT EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.upload_id = u.id)
+RETURNING u.storage_key
+`
+
+type DeleteOrphanInboundUploadsParams struct {
+	OrgIds      []uuid.UUID
+	StorageKeys []string
+}
+
+// Deletes the inbound uploads recorded for orphaned files, unless a
+// message attaches them; returns the storage keys of those deleted.
+func (q *Queries) DeleteOrphanInboundUploads(ctx context.Context, db DBTX, arg DeleteOrphanInboundUploadsParams) ([]string, error) {
+	rows, err := db.Query(ctx, deleteOrphanInboundUploads, arg.OrgIds, arg.StorageKeys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var storage_key string
+		if err := rows.Scan(&storage_key); err != nil {
+			return nil, err
+		}
+		items = append(items, storage_key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deletePendingInboundMedia = `-- name: DeletePendingInboundMedia :exec
+DELETE FROM inbound_media_pending p
+USING (SELECT unnest($1::uuid[]) AS org_id, unnest($2::text[]) AS storage_key) t
+WHERE p.org_id = t.org_id AND p.storage_key = t.storage_key
+`
+
+type DeletePendingInboundMediaParams struct {
+	OrgIds      []uuid.UUID
+	StorageKeys []string
+}
+
+func (q *Queries) DeletePendingInboundMedia(ctx context.Context, db DBTX, arg DeletePendingInboundMediaParams) error {
+	_, err := db.Exec(ctx, deletePendingInboundMedia, arg.OrgIds, arg.StorageKeys)
 	return err
 }
 
@@ -804,6 +900,64 @@ func (q *Queries) PutContactStartCode(ctx context.Context, db DBTX, arg PutConta
 		&i.UsedAt,
 	)
 	return i, err
+}
+
+const staleInboundMedia = `-- name: StaleInboundMedia :many
+SELECT p.storage_key, p.org_id, u.id AS upload_id,
+       (u.id IS NOT NULL AND EXISTS (
+           SELECT 1 FROM inbound_messages m
+           WHERE m.org_id = p.org_id AND m.channel = p.channel AND m.provider_message_id = p.provider_message_id
+             AND m.media @> jsonb_build_array(jsonb_build_object('upload_id', u.id))
+       ))::boolean AS referenced
+FROM inbound_media_pending p
+LEFT JOIN uploads u ON u.org_id = p.org_id AND u.storage_key = p.storage_key
+WHERE p.created_at < $1::timestamptz
+ORDER BY p.created_at
+LIMIT $2
+FOR UPDATE OF p SKIP LOCKED
+`
+
+type StaleInboundMediaParams struct {
+	Before time.Time
+	Lim    int32
+}
+
+type StaleInboundMediaRow struct {
+	StorageKey string
+	OrgID      uuid.UUID
+	UploadID   uuid.NullUUID
+	Referenced bool
+}
+
+// Pending media older than before, oldest first, locked until the
+// cleanup's transaction ends (a concurrent cleanup skips them, and a
+// message claiming one waits, then finds it gone). With each: its upload
+// row, if one was recorded, and whether the message it was saved for is
+// stored and refers to it (the message's transaction should have removed
+// the pending row then; the file is kept all the same).
+func (q *Queries) StaleInboundMedia(ctx context.Context, db DBTX, arg StaleInboundMediaParams) ([]StaleInboundMediaRow, error) {
+	rows, err := db.Query(ctx, staleInboundMedia, arg.Before, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StaleInboundMediaRow{}
+	for rows.Next() {
+		var i StaleInboundMediaRow
+		if err := rows.Scan(
+			&i.StorageKey,
+			&i.OrgID,
+			&i.UploadID,
+			&i.Referenced,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const touchConversationInbound = `-- name: TouchConversationInbound :one

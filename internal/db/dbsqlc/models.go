@@ -212,6 +212,14 @@ type IdempotencyKey struct {
 	CreatedAt   time.Time
 }
 
+type InboundMediaPending struct {
+	StorageKey        string
+	OrgID             uuid.UUID
+	Channel           string
+	ProviderMessageID string
+	CreatedAt         time.Time
+}
+
 type InboundMessage struct {
 	ID                uuid.UUID
 	OrgID             uuid.UUID
@@ -466,18 +474,21 @@ type WebhookEvent struct {
 	ReceivedAt  time.Time
 	ProcessedAt *time.Time
 	Error       string
+	FailedAt    *time.Time
 }
 
 type WebhookRequest struct {
-	ID         uuid.UUID
-	OrgID      uuid.NullUUID
-	Provider   string
-	Kind       string
-	Verdict    string
-	Reason     string
-	HttpStatus int32
-	LatencyUs  int32
-	Events     int32
-	Snippet    string
-	ReceivedAt time.Time
+	ID           uuid.UUID
+	OrgID        uuid.NullUUID
+	Provider     string
+	Kind         string
+	Verdict      string
+	Reason       string
+	HttpStatus   int32
+	LatencyUs    int32
+	Events       int32
+	Snippet      string
+	ReceivedAt   time.Time
+	Sweeps       int16
+	FailedEvents int32
 }

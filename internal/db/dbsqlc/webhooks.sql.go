@@ -12,6 +12,60 @@ import (
 	"github.com/google/uuid"
 )
 
+const failedWebhookEvents = `-- name: FailedWebhookEvents :many
+SELECT r.request_id::uuid AS request_id, f.id, f.kind, f.error, f.failed_at::timestamptz AS failed_at
+FROM unnest($1::uuid[]) AS r(request_id)
+CROSS JOIN LATERAL (
+    SELECT e.id, e.kind, e.error, e.failed_at FROM webhook_events e
+    WHERE e.org_id = $2 AND e.request_id = r.request_id AND e.failed_at IS NOT NULL
+    ORDER BY e.id
+    LIMIT $3
+) f
+ORDER BY r.request_id, f.id
+`
+
+type FailedWebhookEventsParams struct {
+	RequestIds []uuid.UUID
+	OrgID      uuid.UUID
+	PerRequest int32
+}
+
+type FailedWebhookEventsRow struct {
+	RequestID uuid.UUID
+	ID        int64
+	Kind      string
+	Error     string
+	FailedAt  time.Time
+}
+
+// The events given up on, of the calls listed (a page of the log), at
+// most per_request of each.
+func (q *Queries) FailedWebhookEvents(ctx context.Context, db DBTX, arg FailedWebhookEventsParams) ([]FailedWebhookEventsRow, error) {
+	rows, err := db.Query(ctx, failedWebhookEvents, arg.RequestIds, arg.OrgID, arg.PerRequest)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FailedWebhookEventsRow{}
+	for rows.Next() {
+		var i FailedWebhookEventsRow
+		if err := rows.Scan(
+			&i.RequestID,
+			&i.ID,
+			&i.Kind,
+			&i.Error,
+			&i.FailedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const finishWebhookEvents = `-- name: FinishWebhookEvents :exec
 UPDATE webhook_events e SET processed_at = $1::timestamptz, error = t.error
 FROM (SELECT unnest($3::bigint[]) AS id, unnest($4::text[]) AS error) t
@@ -221,7 +275,7 @@ func (q *Queries) InstagramMessagesReadBy(ctx context.Context, db DBTX, arg Inst
 }
 
 const listWebhookRequests = `-- name: ListWebhookRequests :many
-SELECT id, org_id, provider, kind, verdict, reason, http_status, latency_us, events, snippet, received_at FROM webhook_requests
+SELECT id, org_id, provider, kind, verdict, reason, http_status, latency_us, events, snippet, received_at, sweeps, failed_events FROM webhook_requests
 WHERE org_id = $1::uuid
   AND ($2::text IS NULL OR provider = $2::text)
   AND ($3::text IS NULL OR verdict = $3::text)
@@ -271,6 +325,8 @@ func (q *Queries) ListWebhookRequests(ctx context.Context, db DBTX, arg ListWebh
 			&i.Events,
 			&i.Snippet,
 			&i.ReceivedAt,
+			&i.Sweeps,
+			&i.FailedEvents,
 		); err != nil {
 			return nil, err
 		}
@@ -343,6 +399,24 @@ type NoteWebhookEventErrorParams struct {
 // Keeps why an event could not be processed yet (it will be retried).
 func (q *Queries) NoteWebhookEventError(ctx context.Context, db DBTX, arg NoteWebhookEventErrorParams) error {
 	_, err := db.Exec(ctx, noteWebhookEventError, arg.Error, arg.OrgID, arg.ID)
+	return err
+}
+
+const noteWebhookRequestError = `-- name: NoteWebhookRequestError :exec
+UPDATE webhook_events SET error = $1
+WHERE org_id = $2 AND request_id = $3 AND processed_at IS NULL
+`
+
+type NoteWebhookRequestErrorParams struct {
+	Error     string
+	OrgID     uuid.UUID
+	RequestID uuid.UUID
+}
+
+// Keeps why a call's events could not be processed yet (the transaction
+// that applies status events failed; the job will be retried).
+func (q *Queries) NoteWebhookRequestError(ctx context.Context, db DBTX, arg NoteWebhookRequestErrorParams) error {
+	_, err := db.Exec(ctx, noteWebhookRequestError, arg.Error, arg.OrgID, arg.RequestID)
 	return err
 }
 
@@ -459,4 +533,98 @@ func (q *Queries) SuppressFromWebhook(ctx context.Context, db DBTX, arg Suppress
 		return nil, err
 	}
 	return items, nil
+}
+
+const sweepWebhookRequests = `-- name: SweepWebhookRequests :many
+WITH t AS (
+    SELECT unnest($1::uuid[]) AS org_id, unnest($2::uuid[]) AS request_id
+), again AS (
+    UPDATE webhook_requests r SET sweeps = r.sweeps + 1
+    FROM t
+    WHERE r.org_id = t.org_id AND r.id = t.request_id AND r.sweeps < $3::smallint
+    RETURNING r.id
+), given_up AS (
+    UPDATE webhook_events e SET
+        processed_at = $4::timestamptz, failed_at = $4::timestamptz,
+        error = 'gave up after ' || $3::smallint || ' retries by the sweep: '
+                || coalesce(nullif(e.error, ''), 'its processing never completed')
+    FROM t
+    WHERE e.org_id = t.org_id AND e.request_id = t.request_id AND e.processed_at IS NULL
+      AND t.request_id NOT IN (SELECT id FROM again)
+    RETURNING e.request_id
+), failed AS (
+    SELECT g.request_id, count(*)::integer AS n FROM given_up g GROUP BY g.request_id
+), counted AS (
+    UPDATE webhook_requests r SET failed_events = r.failed_events + f.n
+    FROM failed f, t
+    WHERE t.request_id = f.request_id AND r.org_id = t.org_id AND r.id = f.request_id
+    RETURNING r.id
+)
+SELECT t.org_id::uuid AS org_id, t.request_id::uuid AS request_id,
+       (t.request_id IN (SELECT id FROM again))::boolean AS requeue,
+       coalesce((SELECT f.n FROM failed f WHERE f.request_id = t.request_id), 0)::integer AS failed
+FROM t ORDER BY t.request_id
+`
+
+type SweepWebhookRequestsParams struct {
+	OrgIds     []uuid.UUID
+	RequestIds []uuid.UUID
+	MaxSweeps  int16
+	Now        time.Time
+}
+
+type SweepWebhookRequestsRow struct {
+	OrgID     uuid.UUID
+	RequestID uuid.UUID
+	Requeue   bool
+	Failed    int32
+}
+
+// The sweep's bookkeeping for the calls whose processing job gave up (the
+// caller found them). A call swept fewer than max_sweeps times counts one
+// more (the caller queues its job again: requeue). Otherwise the sweep
+// gives up on its unprocessed events: marked processed and failed, with
+// the last error their processing noted, and counted on the call's log
+// row (failed).
+func (q *Queries) SweepWebhookRequests(ctx context.Context, db DBTX, arg SweepWebhookRequestsParams) ([]SweepWebhookRequestsRow, error) {
+	rows, err := db.Query(ctx, sweepWebhookRequests,
+		arg.OrgIds,
+		arg.RequestIds,
+		arg.MaxSweeps,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SweepWebhookRequestsRow{}
+	for rows.Next() {
+		var i SweepWebhookRequestsRow
+		if err := rows.Scan(
+			&i.OrgID,
+			&i.RequestID,
+			&i.Requeue,
+			&i.Failed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tryLockWebhookSweep = `-- name: TryLockWebhookSweep :one
+SELECT pg_try_advisory_xact_lock(131290497508709) AS locked
+`
+
+// One sweep at a time: a transaction-level advisory lock (the key is
+// "whswee" in ASCII, 0x776873776565), released at commit or rollback.
+func (q *Queries) TryLockWebhookSweep(ctx context.Context, db DBTX) (bool, error) {
+	row := db.QueryRow(ctx, tryLockWebhookSweep)
+	var locked bool
+	err := row.Scan(&locked)
+	return locked, err
 }

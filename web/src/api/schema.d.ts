@@ -1532,7 +1532,7 @@ export interface paths {
         };
         /**
          * List webhook calls
-         * @description Every call the providers made to the org's webhook URLs, accepted or not, newest first, with keyset pagination: the verdict, the HTTP status answered, how long storing took, how many events it carried and the start of its body.
+         * @description Every call the providers made to the org's webhook URLs, accepted or not, newest first, with keyset pagination: the verdict, the HTTP status answered, how long storing took, how many events it carried and the start of its body; and, for a call whose processing had to be retried by the sweep, how often, and the events given up on with their errors.
          */
         get: operations["list-webhook-calls"];
         put?: never;
@@ -1938,6 +1938,15 @@ export interface components {
             /** @enum {string} */
             source: "api" | "worker" | "provider";
             status: string;
+        };
+        EventFailure: {
+            error: string;
+            /** Format: int64 */
+            event_id: number;
+            /** Format: date-time */
+            failed_at: string;
+            /** @description The event's kind: SendGrid's event name, status, inbound, message, delivery, read... */
+            kind: string;
         };
         FooterAppended: {
             html: boolean;
@@ -2874,6 +2883,13 @@ export interface components {
              * @description Provider events the call carried.
              */
             events: number;
+            /**
+             * Format: int64
+             * @description Events given up on: still unprocessed after every retry. Their effects (a status, an inbound message) were never applied.
+             */
+            failed_events: number;
+            /** @description The first failed events (at most 5), with their errors. */
+            failures: components["schemas"]["EventFailure"][] | null;
             /** Format: int64 */
             http_status: number;
             id: string;
@@ -2890,6 +2906,11 @@ export interface components {
             reason: string;
             /** Format: date-time */
             received_at: string;
+            /**
+             * Format: int64
+             * @description How often the sweep queued the call's processing again after its job gave up with events unprocessed.
+             */
+            retries: number;
             /** @description The start of the body (2 KB at most). Headers, where the signatures are, are never kept. */
             snippet: string;
             /**

@@ -164,7 +164,16 @@ export function WebhookLogPage() {
                           </Text>
                         </Table.Td>
                         <Table.Td ta="right" pr="lg">
-                          <Text size="sm">{formatNumber(r.events)}</Text>
+                          <Group gap={6} justify="flex-end" wrap="nowrap">
+                            {r.failed_events > 0 && (
+                              <Tooltip label="Never processed: given up on after every retry. Open the row for the errors.">
+                                <Badge variant="light" color="red" tt="none" data-testid={`webhook-failed-${r.id}`}>
+                                  {formatNumber(r.failed_events)} failed
+                                </Badge>
+                              </Tooltip>
+                            )}
+                            <Text size="sm">{formatNumber(r.events)}</Text>
+                          </Group>
                         </Table.Td>
                       </Table.Tr>
                       {open[r.id] && (
@@ -210,8 +219,38 @@ function VerdictBadge({ call }: { call: WebhookCall }) {
 
 function CallDetail({ call }: { call: WebhookCall }) {
   const p = prettySnippet(call.snippet);
+  const failures = call.failures ?? [];
   return (
     <Stack gap="xs" py={4}>
+      {call.retries > 0 && (
+        <Text size="sm">
+          <Text span fw={600}>
+            Retried:{' '}
+          </Text>
+          its processing was queued again {call.retries === 1 ? 'once' : `${formatNumber(call.retries)} times`} after its job gave up.
+        </Text>
+      )}
+      {call.failed_events > 0 && (
+        <Stack gap={4} data-testid="webhook-failures">
+          <Text size="sm" c="red" fw={600}>
+            {call.failed_events === 1 ? '1 event failed' : `${formatNumber(call.failed_events)} events failed`}: never processed, so their
+            statuses or messages were not applied.
+          </Text>
+          {failures.map((f) => (
+            <Text key={f.event_id} size="sm">
+              <Text span c="dimmed">
+                {f.kind} · {formatDateTime(f.failed_at)}:{' '}
+              </Text>
+              {f.error}
+            </Text>
+          ))}
+          {failures.length < call.failed_events && (
+            <Text size="xs" c="dimmed">
+              The first {formatNumber(failures.length)} shown.
+            </Text>
+          )}
+        </Stack>
+      )}
       {call.reason && (
         <Text size="sm">
           <Text span fw={600}>
