@@ -204,6 +204,8 @@ type Verifier struct {
 	DB    dbutil.Executor
 	Now   func() time.Time
 	Usage *UsageRecorder
+	// Cache, when set (and listening), saves the key's read.
+	Cache *KeyCache
 }
 
 // VerifyKey implements auth.KeyVerifier.
@@ -213,7 +215,8 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw string) (*auth.Principal, 
 	if !ok || len(prefix) != 12 {
 		return nil, auth.ErrAPIKeyInvalid
 	}
-	r, err := dbsqlc.New().GetAPIKeyByPrefix(ctx, v.DB, prefix)
+	now := v.Now()
+	r, err := v.read(ctx, prefix, now)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, auth.ErrAPIKeyInvalid
 	}
@@ -224,7 +227,6 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw string) (*auth.Principal, 
 	if subtle.ConstantTimeCompare(sum[:], r.SecretHash) != 1 {
 		return nil, auth.ErrAPIKeyInvalid
 	}
-	now := v.Now()
 	if r.RevokedAt != nil {
 		return nil, auth.ErrAPIKeyRevoked
 	}
@@ -235,4 +237,20 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw string) (*auth.Principal, 
 		v.Usage.Record(r.ID, now)
 	}
 	return &auth.Principal{Kind: auth.KindAPIKey, OrgID: r.OrgID, APIKeyID: r.ID, Scopes: r.Scopes}, nil
+}
+
+// read finds the key by prefix, in the cache or the database.
+func (v *Verifier) read(ctx context.Context, prefix string, now time.Time) (dbsqlc.ApiKey, error) {
+	if v.Cache == nil {
+		return dbsqlc.New().GetAPIKeyByPrefix(ctx, v.DB, prefix)
+	}
+	if r, ok := v.Cache.get(prefix, now); ok {
+		return r, nil
+	}
+	gen := v.Cache.generation()
+	r, err := dbsqlc.New().GetAPIKeyByPrefix(ctx, v.DB, prefix)
+	if err == nil {
+		v.Cache.put(r, gen, now)
+	}
+	return r, err
 }

@@ -16,6 +16,10 @@ import (
 type Handlers struct {
 	DB  dbutil.Executor
 	Now func() time.Time
+	// Cache is this process's key cache: it forgets a revoked or
+	// regenerated key before the answer goes out (other processes hear of
+	// it by NOTIFY).
+	Cache *KeyCache
 }
 
 type idPath struct {
@@ -89,6 +93,7 @@ func (h *Handlers) Register(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
+		h.Cache.Forget()
 		return &struct{ Body Key }{Body: k}, nil
 	})
 
@@ -101,6 +106,7 @@ func (h *Handlers) Register(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
+		h.Cache.Forget()
 		return &struct{ Body NewKey }{Body: *k}, nil
 	})
 }

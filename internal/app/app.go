@@ -155,6 +155,7 @@ type API struct {
 	riverUI *riverui.Handler
 	sandbox *sandbox.Sandbox
 	hub     *conversations.Hub
+	keys    *apikeys.KeyCache
 	deps    Deps
 }
 
@@ -178,7 +179,8 @@ func NewAPI(d Deps) (*API, error) {
 
 	usage := apikeys.NewUsageRecorder(d.Pool, d.Logger)
 	tokens := auth.NewTokens(cfg.JWTSecret, cfg.AccessTokenTTL, d.Now)
-	authn := &auth.Authenticator{DB: d.Pool, Tokens: tokens, Keys: &apikeys.Verifier{DB: d.Pool, Now: d.Now, Usage: usage}}
+	keys := apikeys.NewKeyCache(d.Pool.Config().ConnConfig, time.Minute, d.Logger.With().Str("component", "api_key_listener").Logger())
+	authn := &auth.Authenticator{DB: d.Pool, Tokens: tokens, Keys: &apikeys.Verifier{DB: d.Pool, Now: d.Now, Usage: usage, Cache: keys}}
 	srv.API.UseMiddleware(authn.Middleware(srv.API))
 
 	sessions := &auth.Service{
@@ -192,7 +194,7 @@ func NewAPI(d Deps) (*API, error) {
 		DB: d.Pool, Jobs: rc, Sessions: sessions, Now: d.Now, InvitationTTL: cfg.InvitationTTL,
 		PublicBaseURL: cfg.PublicBaseURL, SignupPerIP: ratelimit.PerWindow(cfg.SignupLimitPerIP, time.Hour),
 	}}).Register(srv.API)
-	(&apikeys.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
+	(&apikeys.Handlers{DB: d.Pool, Now: d.Now, Cache: keys}).Register(srv.API)
 	(&contacts.Handlers{DB: d.Pool, Jobs: rc, Now: d.Now}).Register(srv.API)
 	unsubscribe := sh.tokens
 	(&suppression.Handlers{DB: d.Pool, Tokens: unsubscribe, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}).Register(srv.API)
@@ -275,7 +277,7 @@ func NewAPI(d Deps) (*API, error) {
 		return nil, err
 	}
 	httpserver.MountSPA(app, dist)
-	return &API{Server: srv, River: rc, Usage: usage, riverUI: ui, sandbox: sb, hub: hub, deps: d}, nil
+	return &API{Server: srv, River: rc, Usage: usage, riverUI: ui, sandbox: sb, hub: hub, keys: keys, deps: d}, nil
 }
 
 // Start begins the background parts: River UI and the usage flusher.
@@ -284,8 +286,10 @@ func (a *API) Start(ctx context.Context) error {
 		return fmt.Errorf("starting River UI: %w", err)
 	}
 	go a.Usage.Run(ctx, 5*time.Second)
-	// One LISTEN connection feeds every live conversation stream.
+	// One LISTEN connection feeds every live conversation stream; another
+	// keeps the API key cache honest.
 	go a.hub.Run(ctx)
+	go a.keys.Run(ctx)
 	if a.sandbox != nil {
 		go func() {
 			<-ctx.Done()
