@@ -285,8 +285,13 @@ WHERE m.org_id = @org_id AND m.id = @id;
 -- sent (never back), its timeline gets the event and the call its
 -- provider_events row. The send workers of a process batch their results
 -- (any orgs) so that a busy channel pays one commit per batch rather than
--- one per message.
-WITH b AS (
+-- one per message. The commit does not wait for the disk: the jobs whose
+-- results these are complete afterwards, and River's durable commit of
+-- their completion flushes the log up to and past this one (see the
+-- finisher).
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), b AS (
     SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@ids::uuid[]) AS id,
            unnest(@provider_message_ids::text[]) AS provider_message_id, unnest(@ats::timestamptz[]) AS at,
            unnest(@latencies_ms::int[]) AS latency_ms, unnest(@http_statuses::int[]) AS http_status
@@ -309,7 +314,7 @@ WITH b AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
     SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.id, sent.org_id, sent.conversation_id FROM sent;
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent, async;
 
 -- name: DeleteUnmatchedWebhookRequests :execrows
 -- Calls whose hook id matched no org: anyone can make them, so they are

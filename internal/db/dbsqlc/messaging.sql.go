@@ -601,7 +601,9 @@ func (q *Queries) FindContactByAddress(ctx context.Context, db DBTX, arg FindCon
 }
 
 const finishSentMany = `-- name: FinishSentMany :many
-WITH b AS (
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), b AS (
     SELECT unnest($1::uuid[]) AS org_id, unnest($2::uuid[]) AS id,
            unnest($3::text[]) AS provider_message_id, unnest($4::timestamptz[]) AS at,
            unnest($5::int[]) AS latency_ms, unnest($6::int[]) AS http_status
@@ -624,7 +626,7 @@ WITH b AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
     SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.id, sent.org_id, sent.conversation_id FROM sent
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent, async
 `
 
 type FinishSentManyParams struct {
@@ -646,7 +648,10 @@ type FinishSentManyRow struct {
 // sent (never back), its timeline gets the event and the call its
 // provider_events row. The send workers of a process batch their results
 // (any orgs) so that a busy channel pays one commit per batch rather than
-// one per message.
+// one per message. The commit does not wait for the disk: the jobs whose
+// results these are complete afterwards, and River's durable commit of
+// their completion flushes the log up to and past this one (see the
+// finisher).
 func (q *Queries) FinishSentMany(ctx context.Context, db DBTX, arg FinishSentManyParams) ([]FinishSentManyRow, error) {
 	rows, err := db.Query(ctx, finishSentMany,
 		arg.OrgIds,
