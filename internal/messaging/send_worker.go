@@ -86,10 +86,11 @@ const FileLinkTTL = 24 * time.Hour
 func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return 2 * time.Minute }
 
 // Work sends one message. The hot path costs one read (the message with
-// its channel's settings), one short transaction that reserves the send
-// slot and marks the message sending (committed without waiting for the
-// disk: a lost reservation is harmless), the provider call, and one
-// statement that records the result.
+// its channel's settings), the process's share of the channel's send
+// slots (one reservation per batch of slots), one statement that takes
+// the chat's slot and marks the message sending (committed without
+// waiting for the disk: a lost reservation is harmless), the provider
+// call, and a share of one statement that records a batch of results.
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	orgID, id := job.Args.OrgID, job.Args.MessageID
 	q := dbsqlc.New()
