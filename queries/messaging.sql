@@ -98,11 +98,40 @@ SELECT * FROM message_events WHERE org_id = @org_id AND message_id = @message_id
 ORDER BY occurred_at, id;
 
 -- name: StartSending :one
--- Moves a queued (or retried) message to sending and counts the attempt.
--- No row back: the message is gone or already past sending.
-UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = sqlc.arg(now)::timestamptz
-WHERE org_id = @org_id AND id = @id AND status IN ('queued', 'sending')
-RETURNING *;
+-- Moves a queued (or retried) message to sending and counts the attempt,
+-- taking its slot of a per-recipient limit first when @slot_key is not
+-- empty (Telegram's one message a second per chat; the slot is reserved
+-- as ReserveRateLimitSlot reserves one): one statement, one round trip.
+-- Its commit does not wait for the disk: a mark or slot lost in a crash
+-- only means the job runs again. sendable false: the message is gone or
+-- past sending. sendable without started: no slot within @horizon_s, and
+-- slot_current is the arrival time that refused it.
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), msg AS (
+    SELECT m.id FROM outbound_messages m
+    WHERE m.org_id = @org_id AND m.id = @id AND m.status IN ('queued', 'sending')
+), slot AS (
+    INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
+    SELECT @slot_key::text, 0, sqlc.arg(now)::timestamptz + make_interval(secs => @interval_s::float8)
+    FROM msg WHERE @slot_key::text <> ''
+    ON CONFLICT (key) DO UPDATE SET
+        updated_at = greatest(b.updated_at, sqlc.arg(now)::timestamptz) + make_interval(secs => @interval_s::float8)
+    WHERE greatest(b.updated_at, sqlc.arg(now)::timestamptz) <= sqlc.arg(now)::timestamptz + make_interval(secs => @horizon_s::float8)
+    RETURNING b.updated_at
+), started AS (
+    UPDATE outbound_messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = sqlc.arg(now)::timestamptz
+    WHERE m.org_id = @org_id AND m.id IN (SELECT msg.id FROM msg)
+      AND (@slot_key::text = '' OR EXISTS (SELECT 1 FROM slot))
+    RETURNING m.id
+)
+SELECT EXISTS (SELECT 1 FROM msg) AS sendable,
+       EXISTS (SELECT 1 FROM started) AS started,
+       slot.updated_at AS slot_reserved,
+       cur.updated_at AS slot_current
+FROM async
+LEFT JOIN slot ON true
+LEFT JOIN rate_limit_buckets cur ON cur.key = @slot_key::text AND slot.updated_at IS NULL;
 
 -- name: MarkSent :one
 UPDATE outbound_messages SET
@@ -234,17 +263,21 @@ JOIN contacts c ON c.org_id = m.org_id AND c.id = m.contact_id
 WHERE m.org_id = @org_id AND m.id = @id;
 
 -- name: MessageForSend :one
--- What a send job needs to decide, in one read: the message, whether its
--- address is suppressed or its contact opted out since it was queued, and
--- whether it carries attachments.
+-- What a send job needs, in one read: the message, whether its address is
+-- suppressed or its contact opted out since it was queued, whether it
+-- carries attachments, and the org's settings of the channel (its send
+-- rate and sealed credentials; NULL when the channel is not set up).
 SELECT sqlc.embed(m),
     EXISTS (SELECT 1 FROM suppressions s
             WHERE s.org_id = m.org_id AND s.channel = m.channel
               AND s.value = CASE WHEN m.channel = 'email' THEN lower(m.to_address) ELSE m.to_address END) AS suppressed,
     coalesce((SELECT c.consent -> m.channel ->> 'status' = 'opted_out'
               FROM contacts c WHERE c.org_id = m.org_id AND c.id = m.contact_id), false)::boolean AS opted_out,
-    EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.org_id = m.org_id AND a.message_id = m.id) AS has_attachments
+    EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.org_id = m.org_id AND a.message_id = m.id) AS has_attachments,
+    cs.enabled AS channel_enabled, cs.hook_id AS channel_hook_id, cs.config AS channel_config,
+    cs.secrets AS channel_secrets, cs.rate_per_second AS channel_rate_per_second
 FROM outbound_messages m
+LEFT JOIN channel_settings cs ON cs.org_id = m.org_id AND cs.channel = m.channel
 WHERE m.org_id = @org_id AND m.id = @id;
 
 -- name: FinishSentMany :many
@@ -252,8 +285,13 @@ WHERE m.org_id = @org_id AND m.id = @id;
 -- sent (never back), its timeline gets the event and the call its
 -- provider_events row. The send workers of a process batch their results
 -- (any orgs) so that a busy channel pays one commit per batch rather than
--- one per message.
-WITH b AS (
+-- one per message. The commit does not wait for the disk: the jobs whose
+-- results these are complete afterwards, and River's durable commit of
+-- their completion flushes the log up to and past this one (see the
+-- finisher).
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), b AS (
     SELECT unnest(@org_ids::uuid[]) AS org_id, unnest(@ids::uuid[]) AS id,
            unnest(@provider_message_ids::text[]) AS provider_message_id, unnest(@ats::timestamptz[]) AS at,
            unnest(@latencies_ms::int[]) AS latency_ms, unnest(@http_statuses::int[]) AS http_status
@@ -276,7 +314,7 @@ WITH b AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
     SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.id, sent.org_id, sent.conversation_id FROM sent;
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent, async;
 
 -- name: DeleteUnmatchedWebhookRequests :execrows
 -- Calls whose hook id matched no org: anyone can make them, so they are

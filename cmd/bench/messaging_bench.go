@@ -247,13 +247,9 @@ func benchChatSend(ctx context.Context, e *env) (result, error) {
 	tokens := suppression.NewTokens(secret)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &messaging.SendWorker{
-		DB: pool, Senders: messaging.Senders(pool, store, messaging.NewProviders(cfg), srv.URL), Storage: st,
+		DB: pool, Senders: messaging.Senders(store, messaging.NewProviders(cfg), srv.URL), Storage: st,
 		Tokens: tokens, PublicBaseURL: srv.URL, Now: time.Now, Logger: zerolog.Nop(),
 		Pacer: ratelimit.NewPacer(50 * time.Millisecond),
-		Rate: func(ctx context.Context, orgID uuid.UUID, ch messaging.Channel) float64 {
-			r, _ := channels.RatePerSecond(ctx, pool, orgID, channels.Channel(ch))
-			return r
-		},
 	})
 	river.AddWorker(workers, &noopWorker{})
 

@@ -109,17 +109,9 @@ func (sh *shared) workers(d Deps) *river.Workers {
 		HTTP: providers.NewHTTPClient(cfg.ProviderTimeout, false), Now: d.Now,
 	})
 	river.AddWorker(w, &messaging.SendWorker{
-		DB: d.Pool, Senders: messaging.Senders(d.Pool, sh.channels, sh.providers, cfg.PublicBaseURL),
+		DB: d.Pool, Senders: messaging.Senders(sh.channels, sh.providers, cfg.PublicBaseURL),
 		Storage: sh.storage, Files: sh.files, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL,
-		Pacer: ratelimit.NewPacer(50 * time.Millisecond),
-		Rate: func(ctx context.Context, orgID uuid.UUID, ch messaging.Channel) float64 {
-			r, err := channels.RatePerSecond(ctx, d.Pool, orgID, channels.Channel(ch))
-			if err != nil {
-				d.Logger.Warn().Err(err).Msg("reading channel rate; using the default")
-				return 0
-			}
-			return r
-		},
+		Pacer:  ratelimit.NewPacer(50 * time.Millisecond),
 		Notify: conversations.NotifyOutbound, Now: d.Now, Logger: d.Logger,
 	})
 	river.AddWorker(w, &webhooks.ProcessWorker{

@@ -107,6 +107,7 @@ func (InstagramCreds) Channel() Channel { return ChannelInstagram }
 // Store reads and writes channel settings, sealing the secrets with Box.
 type Store struct {
 	Box *secretbox.Box
+	openedCache
 }
 
 // NewStore makes a Store keyed by secretsKey (the 32-byte SECRETS_KEY).
@@ -162,17 +163,7 @@ func (s *Store) Load(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, c
 	if err != nil {
 		return nil, fmt.Errorf("reading %s settings: %w", c, err)
 	}
-	if !r.Enabled {
-		return nil, ErrNotConfigured
-	}
-	cr, missing, err := s.creds(r)
-	if err != nil {
-		return nil, err
-	}
-	if len(missing) > 0 {
-		return nil, ErrNotConfigured
-	}
-	return cr, nil
+	return s.Open(sealedOf(r))
 }
 
 // ByHook finds the org and credentials behind a webhook URL's hook id, for

@@ -15,9 +15,18 @@ import (
 
 // finisher records send results in batches. A result waits for its
 // batch's commit, so a job completes only once its result is durable;
-// concurrent jobs share that commit instead of each waiting for its own
-// flush to disk. Batches form by themselves: while one is written, the
-// next results queue.
+// concurrent jobs share that commit instead of each making its own.
+// Batches form by themselves: while one is written, the next results
+// queue.
+//
+// The commit does not wait for its flush to disk, yet the result is
+// durable before its job is: River records the job's completion after
+// Work returns, in a later transaction whose commit does wait, and the
+// log is flushed in order, so flushing that commit flushes this one. A
+// crash in between loses both, and the rescued job finds the message
+// still sending and sends it again, as after a crash mid-call. Not
+// waiting for the disk here keeps the worker slots, which all wait on
+// this write, from idling through a flush per batch.
 type finisher struct {
 	db     dbutil.Executor
 	notify func(ctx context.Context, tx dbutil.Executor, orgID, conversationID uuid.UUID) error
@@ -38,11 +47,20 @@ type finishReq struct {
 // maxFinishBatch bounds one statement.
 const maxFinishBatch = 500
 
+// finishWriters is how many batches may be written at once. One writer
+// makes every send wait behind the batch in flight, and on a busy
+// database a write's wall time, not its work, then paces the whole
+// channel; a few writers overlap those waits. Results queued while all
+// are busy still form one batch.
+const finishWriters = 4
+
 // finish records one result and returns once it is committed.
 func (f *finisher) finish(ctx context.Context, r finishReq) error {
 	f.once.Do(func() {
 		f.reqs = make(chan finishReq, 4*maxFinishBatch)
-		go f.run()
+		for range finishWriters {
+			go f.run()
+		}
 	})
 	r.done = make(chan error, 1)
 	select {

@@ -61,14 +61,10 @@ func TestRateLimitHeldAcrossProcesses(t *testing.T) {
 	newWorkers := func() *river.Workers {
 		w := river.NewWorkers()
 		river.AddWorker(w, &SendWorker{
-			DB: pool, Senders: Senders(pool, store, NewProviders(cfg), srv.URL), Storage: st,
+			DB: pool, Senders: Senders(store, NewProviders(cfg), srv.URL), Storage: st,
 			Tokens: suppression.NewTokens(secret), PublicBaseURL: srv.URL,
 			Pacer: ratelimit.NewPacer(50 * time.Millisecond),
-			Rate: func(ctx context.Context, orgID uuid.UUID, ch Channel) float64 {
-				r, _ := channels.RatePerSecond(ctx, pool, orgID, channels.Channel(ch))
-				return r
-			},
-			Now: time.Now, Logger: zerolog.Nop(),
+			Now:   time.Now, Logger: zerolog.Nop(),
 		})
 		return w
 	}

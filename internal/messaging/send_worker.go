@@ -39,6 +39,10 @@ type Outgoing struct {
 	// one-click companion).
 	Headers     map[string]string
 	Attachments []providers.Attachment
+	// Settings are the org's stored settings of the channel, as the
+	// message's read found them: the sender opens its credentials from
+	// them (channels.Store.Open), so a send reads nothing more.
+	Settings channels.Sealed
 }
 
 // Sender delivers messages of one channel through its provider, with the
@@ -61,10 +65,6 @@ type SendWorker struct {
 	Files         *storage.Signer
 	Tokens        *suppression.Tokens
 	PublicBaseURL string
-	// Rate returns the org's send rate for the channel (messages per
-	// second); nil or a non-positive answer uses the channel's default
-	// (channels.DefaultRatePerSecond, from the providers' published limits).
-	Rate func(ctx context.Context, orgID uuid.UUID, ch Channel) float64
 	// Pacer hands out this process's share of busy send limits; nil
 	// reserves every slot in the database.
 	Pacer *ratelimit.Pacer
@@ -85,11 +85,12 @@ const FileLinkTTL = 24 * time.Hour
 // Timeout bounds one send job; the provider call has its own shorter one.
 func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return 2 * time.Minute }
 
-// Work sends one message. The hot path costs one read, one short
-// transaction that reserves the send slot and marks the message sending
-// (committed without waiting for the disk: a lost reservation is
-// harmless), the provider call, and one statement that records the
-// result.
+// Work sends one message. The hot path costs one read (the message with
+// its channel's settings), the process's share of the channel's send
+// slots (one reservation per batch of slots), one statement that takes
+// the chat's slot and marks the message sending (committed without
+// waiting for the disk: a lost reservation is harmless), the provider
+// call, and a share of one statement that records a batch of results.
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	orgID, id := job.Args.OrgID, job.Args.MessageID
 	q := dbsqlc.New()
@@ -119,7 +120,11 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return w.fail(ctx, row, "suppressed", reason)
 	}
 
-	if wait, err := w.startSending(ctx, row); err != nil || wait > 0 {
+	settings := sealedSettings(got)
+	// The org's rate override, or the channel's default (from the
+	// providers' published limits) when it has none or no settings.
+	rate := channels.EffectiveRatePerSecond(channels.Channel(ch), settings.RatePerSecond)
+	if wait, err := w.startSending(ctx, row, rate); err != nil || wait > 0 {
 		if errors.Is(err, errNotSendable) {
 			return nil
 		}
@@ -132,6 +137,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if err != nil {
 		return err
 	}
+	out.Settings = settings
 
 	start := time.Now()
 	sent, sendErr := sender.Send(ctx, out)
@@ -183,9 +189,6 @@ func classify(provider string, err error) *providers.Error {
 // job is fetched again only on River's next poll).
 const maxSlotWait = 5 * time.Second
 
-// errNoSlot rolls back a reservation transaction that found no slot.
-var errNoSlot = errors.New("no send slot within reach")
-
 // errNotSendable: another run of the job sent or failed the message
 // between the read and the reservation.
 var errNotSendable = errors.New("message no longer sendable")
@@ -193,15 +196,8 @@ var errNotSendable = errors.New("message no longer sendable")
 // startSending reserves the org's next send slot on the channel (and on
 // Telegram the chat's), marks the message sending, and waits for the
 // slot. It returns how long to snooze when the slots are too far off.
-func (w *SendWorker) startSending(ctx context.Context, row dbsqlc.OutboundMessage) (time.Duration, error) {
+func (w *SendWorker) startSending(ctx context.Context, row dbsqlc.OutboundMessage, rate float64) (time.Duration, error) {
 	orgID, ch := row.OrgID, Channel(row.Channel)
-	rate := 0.0
-	if w.Rate != nil {
-		rate = w.Rate(ctx, orgID, ch)
-	}
-	if rate <= 0 {
-		rate = channels.DefaultRatePerSecond(channels.Channel(ch))
-	}
 	now := w.Now()
 	// Bursts of a tenth of a second's worth: sends go out evenly, never
 	// in a burst that a provider counting per second refuses.
@@ -219,37 +215,28 @@ func (w *SendWorker) startSending(ctx context.Context, row dbsqlc.OutboundMessag
 	}
 	wait := r.Wait
 
-	var snooze time.Duration
-	err = dbutil.WithTx(ctx, w.DB, func(tx pgx.Tx) error {
-		// The "sending" mark (and a chat's slot) may be lost in a crash:
-		// the job is retried. Not waiting for the disk keeps the job fast.
-		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO off"); err != nil {
-			return err
-		}
-		if ch == contacts.ChannelTelegram {
-			r, err := ratelimit.Reserve(ctx, tx, "send:"+orgID.String()+":telegram-chat:"+row.ToAddress, telegramPerChat, maxSlotWait, now)
-			if err != nil {
-				return err
-			}
-			if !r.OK {
-				snooze = r.RetryAfter
-				return errNoSlot
-			}
-			wait = max(wait, r.Wait)
-		}
-		if _, err := dbsqlc.New().StartSending(ctx, tx, dbsqlc.StartSendingParams{OrgID: orgID, ID: row.ID, Now: now}); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return errNotSendable
-			}
-			return fmt.Errorf("marking sending: %w", err)
-		}
-		return nil
-	})
-	if errors.Is(err, errNoSlot) {
-		return snooze, nil
+	// One statement takes the chat's slot on Telegram and marks the
+	// message sending.
+	p := dbsqlc.StartSendingParams{OrgID: orgID, ID: row.ID, Now: now}
+	var chat ratelimit.Slot
+	if ch == contacts.ChannelTelegram {
+		chat = telegramPerChat.Slot(maxSlotWait)
+		p.SlotKey = "send:" + orgID.String() + ":telegram-chat:" + row.ToAddress
+		p.IntervalS, p.HorizonS = chat.IntervalS, chat.HorizonS
 	}
+	got, err := dbsqlc.New().StartSending(ctx, w.DB, p)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("marking sending: %w", err)
+	}
+	if !got.Sendable {
+		return 0, errNotSendable
+	}
+	if p.SlotKey != "" {
+		r := chat.Answer(got.SlotReserved, got.SlotCurrent, now)
+		if !got.Started {
+			return r.RetryAfter, nil
+		}
+		wait = max(wait, r.Wait)
 	}
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -261,6 +248,21 @@ func (w *SendWorker) startSending(ctx context.Context, row dbsqlc.OutboundMessag
 		}
 	}
 	return 0, nil
+}
+
+// sealedSettings is what the message read found of the channel's settings.
+func sealedSettings(got dbsqlc.MessageForSendRow) channels.Sealed {
+	if got.ChannelHookID == nil {
+		return channels.Sealed{} // the org has not set the channel up
+	}
+	x := channels.Sealed{
+		Configured: true, OrgID: got.OutboundMessage.OrgID, Channel: channels.Channel(got.OutboundMessage.Channel),
+		Enabled: got.ChannelEnabled.Bool, HookID: *got.ChannelHookID, Config: got.ChannelConfig, Secrets: got.ChannelSecrets,
+	}
+	if got.ChannelRatePerSecond.Valid {
+		x.RatePerSecond = &got.ChannelRatePerSecond.Float64
+	}
+	return x
 }
 
 // outgoing assembles what the provider gets.

@@ -9,7 +9,6 @@ import (
 	"github.com/switchboard/switchboard/internal/channels"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/contacts"
-	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/fault"
 	"github.com/switchboard/switchboard/internal/providers"
 	"github.com/switchboard/switchboard/internal/providers/instagram"
@@ -39,14 +38,30 @@ func NewProviders(cfg *config.Config) Providers {
 	}
 }
 
-// Senders binds the adapters to each org's channel credentials.
-func Senders(db dbutil.Executor, store *channels.Store, p Providers, publicBaseURL string) map[Channel]Sender {
+// Senders binds the adapters to each org's channel credentials, which
+// store opens from the settings each message carries (Outgoing.Settings).
+func Senders(store *channels.Store, p Providers, publicBaseURL string) map[Channel]Sender {
 	return map[Channel]Sender{
-		contacts.ChannelEmail:     &emailSender{db, store, p.SendGrid},
-		contacts.ChannelWhatsApp:  &whatsAppSender{db, store, p.Twilio, publicBaseURL},
-		contacts.ChannelTelegram:  &telegramSender{db, store, p.Telegram},
-		contacts.ChannelInstagram: &instagramSender{db, store, p.Instagram},
+		contacts.ChannelEmail:     &emailSender{store, p.SendGrid},
+		contacts.ChannelWhatsApp:  &whatsAppSender{store, p.Twilio, publicBaseURL},
+		contacts.ChannelTelegram:  &telegramSender{store, p.Telegram},
+		contacts.ChannelInstagram: &instagramSender{store, p.Instagram},
 	}
+}
+
+// credsOf opens a message's channel credentials as the channel's type;
+// a channel not set up fails the send (notConfigured).
+func credsOf[T channels.Creds](store *channels.Store, provider string, m Outgoing) (T, error) {
+	var zero T
+	cr, err := store.Open(m.Settings)
+	if err != nil {
+		return zero, notConfigured(provider, err)
+	}
+	typed, ok := cr.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s message carries %s settings", m.Channel, cr.Channel())
+	}
+	return typed, nil
 }
 
 // notConfigured fails a send whose channel is missing or disabled: a
@@ -59,15 +74,14 @@ func notConfigured(provider string, err error) error {
 }
 
 type emailSender struct {
-	db     dbutil.Executor
 	store  *channels.Store
 	client *sendgrid.Client
 }
 
 func (s *emailSender) Send(ctx context.Context, m Outgoing) (providers.Sent, error) {
-	cr, err := s.store.Email(ctx, s.db, m.OrgID)
+	cr, err := credsOf[channels.EmailCreds](s.store, "sendgrid", m)
 	if err != nil {
-		return providers.Sent{}, notConfigured("sendgrid", err)
+		return providers.Sent{}, err
 	}
 	return s.client.Send(ctx, sendgrid.Credentials{APIKey: cr.APIKey, FromEmail: cr.FromEmail, FromName: cr.FromName}, sendgrid.Message{
 		To: m.To, Subject: m.Subject, HTML: m.HTML, Text: m.Text, ReplyTo: cr.ReplyTo, Headers: m.Headers,
@@ -79,16 +93,15 @@ func (s *emailSender) Send(ctx context.Context, m Outgoing) (providers.Sent, err
 }
 
 type whatsAppSender struct {
-	db      dbutil.Executor
 	store   *channels.Store
 	client  *twilio.Client
 	baseURL string
 }
 
 func (s *whatsAppSender) Send(ctx context.Context, m Outgoing) (providers.Sent, error) {
-	cr, err := s.store.WhatsApp(ctx, s.db, m.OrgID)
+	cr, err := credsOf[channels.WhatsAppCreds](s.store, "twilio", m)
 	if err != nil {
-		return providers.Sent{}, notConfigured("twilio", err)
+		return providers.Sent{}, err
 	}
 	msg := twilio.Message{
 		To: m.To, Body: m.Text,
@@ -101,15 +114,14 @@ func (s *whatsAppSender) Send(ctx context.Context, m Outgoing) (providers.Sent, 
 }
 
 type telegramSender struct {
-	db     dbutil.Executor
 	store  *channels.Store
 	client *telegram.Client
 }
 
 func (s *telegramSender) Send(ctx context.Context, m Outgoing) (providers.Sent, error) {
-	cr, err := s.store.Telegram(ctx, s.db, m.OrgID)
+	cr, err := credsOf[channels.TelegramCreds](s.store, "telegram", m)
 	if err != nil {
-		return providers.Sent{}, notConfigured("telegram", err)
+		return providers.Sent{}, err
 	}
 	chatID, err := strconv.ParseInt(m.To, 10, 64)
 	if err != nil {
@@ -124,15 +136,14 @@ func (s *telegramSender) Send(ctx context.Context, m Outgoing) (providers.Sent, 
 }
 
 type instagramSender struct {
-	db     dbutil.Executor
 	store  *channels.Store
 	client *instagram.Client
 }
 
 func (s *instagramSender) Send(ctx context.Context, m Outgoing) (providers.Sent, error) {
-	cr, err := s.store.Instagram(ctx, s.db, m.OrgID)
+	cr, err := credsOf[channels.InstagramCreds](s.store, "instagram", m)
 	if err != nil {
-		return providers.Sent{}, notConfigured("instagram", err)
+		return providers.Sent{}, err
 	}
 	msg := instagram.Message{RecipientID: m.To, Text: m.Text}
 	if len(m.Attachments) > 0 {

@@ -94,15 +94,56 @@ func Reserve(ctx context.Context, db dbutil.Executor, key string, limit Limit, m
 	return Reservation{OK: true, Wait: max(slots[0].Sub(now), 0)}, nil
 }
 
+// Slot is a limit's arithmetic for a statement that reserves one slot of
+// a key as ReserveRateLimitSlot does (with one slot), folded into other
+// work so that the reservation costs no round trip of its own.
+type Slot struct {
+	limit   Limit
+	maxWait time.Duration
+	// IntervalS is the time between slots and HorizonS how far ahead of
+	// now the key's arrival time may be for a reservation to be taken,
+	// both in seconds: the statement's parameters.
+	IntervalS, HorizonS float64
+}
+
+// Slot returns the arithmetic of reserving one slot at most maxWait away.
+// The rate must be positive.
+func (l Limit) Slot(maxWait time.Duration) Slot {
+	interval := l.interval()
+	return Slot{limit: l, maxWait: maxWait, IntervalS: interval.Seconds(), HorizonS: (l.tolerance(interval) + maxWait).Seconds()}
+}
+
+// Answer reads the statement's outcome: reserved is the key's arrival time
+// after the slot it took, nil when it took none; current is the arrival
+// time that refused it (nil: the key has no row).
+func (s Slot) Answer(reserved, current *time.Time, now time.Time) Reservation {
+	interval := s.limit.interval()
+	tolerance := s.limit.tolerance(interval)
+	if reserved != nil {
+		return Reservation{OK: true, Wait: max(reserved.Add(-interval-tolerance).Sub(now), 0)}
+	}
+	var tat time.Time
+	if current != nil {
+		tat = *current
+	}
+	return Reservation{RetryAfter: max(tat.Sub(now)-tolerance-s.maxWait, time.Millisecond)}
+}
+
+func (l Limit) interval() time.Duration { return time.Duration(float64(time.Second) / l.Rate) }
+
+// tolerance is how far the arrival time may run ahead of now before anyone
+// waits: Burst slots may be taken at once.
+func (l Limit) tolerance(interval time.Duration) time.Duration {
+	return time.Duration(max(l.Burst-1, 0)) * interval
+}
+
 // reserve reserves n consecutive slots and returns when each may be used.
 func reserve(ctx context.Context, db dbutil.Executor, key string, limit Limit, n int, maxWait time.Duration, now time.Time) ([]time.Time, Reservation, error) {
 	if limit.Rate <= 0 {
 		return nil, Reservation{}, fmt.Errorf("rate limit %q: rate must be positive", key)
 	}
-	interval := time.Duration(float64(time.Second) / limit.Rate)
-	// Burst slots may be taken at once: the arrival time may run ahead of
-	// now by that many intervals before anyone waits.
-	tolerance := time.Duration(max(limit.Burst-1, 0)) * interval
+	interval := limit.interval()
+	tolerance := limit.tolerance(interval)
 	q := dbsqlc.New()
 	tat, err := q.ReserveRateLimitSlot(ctx, db, dbsqlc.ReserveRateLimitSlotParams{
 		Key: key, Now: now, IntervalS: interval.Seconds(), Slots: int32(n), HorizonS: (tolerance + maxWait).Seconds(),

@@ -279,6 +279,33 @@ func TestReserve(t *testing.T) {
 	require.Zero(t, r.Wait)
 }
 
+// Slot reads a reservation made by another statement as Reserve reads
+// its own: the same limit, the same arrival times, the same answers.
+func TestSlotAnswersLikeReserve(t *testing.T) {
+	t.Parallel()
+	limit := ratelimit.Limit{Rate: 10, Burst: 2}
+	now := time.Unix(1_800_000_000, 0)
+	slot := limit.Slot(250 * time.Millisecond)
+	require.InDelta(t, 0.1, slot.IntervalS, 1e-9)
+	require.InDelta(t, 0.35, slot.HorizonS, 1e-9, "the burst's tolerance plus the wait")
+
+	// The arrival times TestReserve's reservations leave behind: the
+	// first two slots at once, then one every 100 ms.
+	var waits []time.Duration
+	for i := 1; i <= 4; i++ {
+		tat := now.Add(time.Duration(i) * 100 * time.Millisecond)
+		r := slot.Answer(&tat, nil, now)
+		require.True(t, r.OK)
+		waits = append(waits, r.Wait.Round(time.Millisecond))
+	}
+	require.Equal(t, []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond}, waits)
+
+	current := now.Add(400 * time.Millisecond)
+	r := slot.Answer(nil, &current, now)
+	require.False(t, r.OK)
+	require.Equal(t, 50*time.Millisecond, r.RetryAfter.Round(time.Millisecond))
+}
+
 func TestPacerSharesSlotsAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

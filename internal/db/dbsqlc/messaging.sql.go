@@ -871,7 +871,9 @@ func (q *Queries) FindContactByAddress(ctx context.Context, db DBTX, arg FindCon
 }
 
 const finishSentMany = `-- name: FinishSentMany :many
-WITH b AS (
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), b AS (
     SELECT unnest($1::uuid[]) AS org_id, unnest($2::uuid[]) AS id,
            unnest($3::text[]) AS provider_message_id, unnest($4::timestamptz[]) AS at,
            unnest($5::int[]) AS latency_ms, unnest($6::int[]) AS http_status
@@ -894,7 +896,7 @@ WITH b AS (
     INSERT INTO provider_events (org_id, provider, operation, message_id, latency_ms, http_status, outcome, created_at)
     SELECT sent.org_id, sent.provider, 'send', sent.id, sent.latency_ms, sent.http_status, 'ok', sent.at FROM sent
 )
-SELECT sent.id, sent.org_id, sent.conversation_id FROM sent
+SELECT sent.id, sent.org_id, sent.conversation_id FROM sent, async
 `
 
 type FinishSentManyParams struct {
@@ -916,7 +918,10 @@ type FinishSentManyRow struct {
 // sent (never back), its timeline gets the event and the call its
 // provider_events row. The send workers of a process batch their results
 // (any orgs) so that a busy channel pays one commit per batch rather than
-// one per message.
+// one per message. The commit does not wait for the disk: the jobs whose
+// results these are complete afterwards, and River's durable commit of
+// their completion flushes the log up to and past this one (see the
+// finisher).
 func (q *Queries) FinishSentMany(ctx context.Context, db DBTX, arg FinishSentManyParams) ([]FinishSentManyRow, error) {
 	rows, err := db.Query(ctx, finishSentMany,
 		arg.OrgIds,
@@ -1542,8 +1547,11 @@ SELECT m.id, m.org_id, m.channel, m.contact_id, m.conversation_id, m.to_address,
               AND s.value = CASE WHEN m.channel = 'email' THEN lower(m.to_address) ELSE m.to_address END) AS suppressed,
     coalesce((SELECT c.consent -> m.channel ->> 'status' = 'opted_out'
               FROM contacts c WHERE c.org_id = m.org_id AND c.id = m.contact_id), false)::boolean AS opted_out,
-    EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.org_id = m.org_id AND a.message_id = m.id) AS has_attachments
+    EXISTS (SELECT 1 FROM outbound_message_attachments a WHERE a.org_id = m.org_id AND a.message_id = m.id) AS has_attachments,
+    cs.enabled AS channel_enabled, cs.hook_id AS channel_hook_id, cs.config AS channel_config,
+    cs.secrets AS channel_secrets, cs.rate_per_second AS channel_rate_per_second
 FROM outbound_messages m
+LEFT JOIN channel_settings cs ON cs.org_id = m.org_id AND cs.channel = m.channel
 WHERE m.org_id = $1 AND m.id = $2
 `
 
@@ -1553,15 +1561,21 @@ type MessageForSendParams struct {
 }
 
 type MessageForSendRow struct {
-	OutboundMessage OutboundMessage
-	Suppressed      bool
-	OptedOut        bool
-	HasAttachments  bool
+	OutboundMessage      OutboundMessage
+	Suppressed           bool
+	OptedOut             bool
+	HasAttachments       bool
+	ChannelEnabled       pgtype.Bool
+	ChannelHookID        *string
+	ChannelConfig        []byte
+	ChannelSecrets       []byte
+	ChannelRatePerSecond pgtype.Float8
 }
 
-// What a send job needs to decide, in one read: the message, whether its
-// address is suppressed or its contact opted out since it was queued, and
-// whether it carries attachments.
+// What a send job needs, in one read: the message, whether its address is
+// suppressed or its contact opted out since it was queued, whether it
+// carries attachments, and the org's settings of the channel (its send
+// rate and sealed credentials; NULL when the channel is not set up).
 func (q *Queries) MessageForSend(ctx context.Context, db DBTX, arg MessageForSendParams) (MessageForSendRow, error) {
 	row := db.QueryRow(ctx, messageForSend, arg.OrgID, arg.ID)
 	var i MessageForSendRow
@@ -1595,6 +1609,11 @@ func (q *Queries) MessageForSend(ctx context.Context, db DBTX, arg MessageForSen
 		&i.Suppressed,
 		&i.OptedOut,
 		&i.HasAttachments,
+		&i.ChannelEnabled,
+		&i.ChannelHookID,
+		&i.ChannelConfig,
+		&i.ChannelSecrets,
+		&i.ChannelRatePerSecond,
 	)
 	return i, err
 }
@@ -1808,49 +1827,73 @@ func (q *Queries) SendRecipients(ctx context.Context, db DBTX, arg SendRecipient
 }
 
 const startSending = `-- name: StartSending :one
-UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, updated_at = $1::timestamptz
-WHERE org_id = $2 AND id = $3 AND status IN ('queued', 'sending')
-RETURNING id, org_id, channel, contact_id, conversation_id, to_address, template_id, template_version, subject, body_html, body_text, status, provider, provider_message_id, error_code, error_reason, attempts, request_id, created_by, api_key_id, created_at, updated_at, sent_at, delivered_at, read_at, failed_at
+WITH async AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), msg AS (
+    SELECT m.id FROM outbound_messages m
+    WHERE m.org_id = $2 AND m.id = $3 AND m.status IN ('queued', 'sending')
+), slot AS (
+    INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
+    SELECT $1::text, 0, $4::timestamptz + make_interval(secs => $5::float8)
+    FROM msg WHERE $1::text <> ''
+    ON CONFLICT (key) DO UPDATE SET
+        updated_at = greatest(b.updated_at, $4::timestamptz) + make_interval(secs => $5::float8)
+    WHERE greatest(b.updated_at, $4::timestamptz) <= $4::timestamptz + make_interval(secs => $6::float8)
+    RETURNING b.updated_at
+), started AS (
+    UPDATE outbound_messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = $4::timestamptz
+    WHERE m.org_id = $2 AND m.id IN (SELECT msg.id FROM msg)
+      AND ($1::text = '' OR EXISTS (SELECT 1 FROM slot))
+    RETURNING m.id
+)
+SELECT EXISTS (SELECT 1 FROM msg) AS sendable,
+       EXISTS (SELECT 1 FROM started) AS started,
+       slot.updated_at AS slot_reserved,
+       cur.updated_at AS slot_current
+FROM async
+LEFT JOIN slot ON true
+LEFT JOIN rate_limit_buckets cur ON cur.key = $1::text AND slot.updated_at IS NULL
 `
 
 type StartSendingParams struct {
-	Now   time.Time
-	OrgID uuid.UUID
-	ID    uuid.UUID
+	SlotKey   string
+	OrgID     uuid.UUID
+	ID        uuid.UUID
+	Now       time.Time
+	IntervalS float64
+	HorizonS  float64
 }
 
-// Moves a queued (or retried) message to sending and counts the attempt.
-// No row back: the message is gone or already past sending.
-func (q *Queries) StartSending(ctx context.Context, db DBTX, arg StartSendingParams) (OutboundMessage, error) {
-	row := db.QueryRow(ctx, startSending, arg.Now, arg.OrgID, arg.ID)
-	var i OutboundMessage
+type StartSendingRow struct {
+	Sendable     bool
+	Started      bool
+	SlotReserved *time.Time
+	SlotCurrent  *time.Time
+}
+
+// Moves a queued (or retried) message to sending and counts the attempt,
+// taking its slot of a per-recipient limit first when @slot_key is not
+// empty (Telegram's one message a second per chat; the slot is reserved
+// as ReserveRateLimitSlot reserves one): one statement, one round trip.
+// Its commit does not wait for the disk: a mark or slot lost in a crash
+// only means the job runs again. sendable false: the message is gone or
+// past sending. sendable without started: no slot within @horizon_s, and
+// slot_current is the arrival time that refused it.
+func (q *Queries) StartSending(ctx context.Context, db DBTX, arg StartSendingParams) (StartSendingRow, error) {
+	row := db.QueryRow(ctx, startSending,
+		arg.SlotKey,
+		arg.OrgID,
+		arg.ID,
+		arg.Now,
+		arg.IntervalS,
+		arg.HorizonS,
+	)
+	var i StartSendingRow
 	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Channel,
-		&i.ContactID,
-		&i.ConversationID,
-		&i.ToAddress,
-		&i.TemplateID,
-		&i.TemplateVersion,
-		&i.Subject,
-		&i.BodyHtml,
-		&i.BodyText,
-		&i.Status,
-		&i.Provider,
-		&i.ProviderMessageID,
-		&i.ErrorCode,
-		&i.ErrorReason,
-		&i.Attempts,
-		&i.RequestID,
-		&i.CreatedBy,
-		&i.ApiKeyID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.SentAt,
-		&i.DeliveredAt,
-		&i.ReadAt,
-		&i.FailedAt,
+		&i.Sendable,
+		&i.Started,
+		&i.SlotReserved,
+		&i.SlotCurrent,
 	)
 	return i, err
 }
