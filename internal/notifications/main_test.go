@@ -21,8 +21,8 @@ import (
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbtest"
 	"github.com/switchboard/switchboard/internal/httpserver"
-	"github.com/switchboard/switchboard/internal/orgs"
 	"github.com/switchboard/switchboard/internal/notifications"
+	"github.com/switchboard/switchboard/internal/orgs"
 	"github.com/switchboard/switchboard/internal/testfactory"
 )
 

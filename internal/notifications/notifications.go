@@ -158,9 +158,9 @@ type ListParams struct {
 	Limit      int
 }
 
-// Page is one page of a user's notifications, newest first, and how many
+// NotificationPage is one page of a user's notifications, newest first, and how many
 // are unread in all.
-type Page struct {
+type NotificationPage struct {
 	Items       []Notification `json:"items"`
 	NextCursor  string         `json:"next_cursor,omitempty" doc:"Pass as cursor for the next (older) page; absent on the last."`
 	UnreadCount int64          `json:"unread_count" doc:"Unread notifications of the user in this org, on every page."`
@@ -189,14 +189,14 @@ func decodeCursor(s string) (*cursor, error) {
 }
 
 // List returns a page of the user's notifications in the org.
-func List(ctx context.Context, db dbutil.Executor, orgID, userID uuid.UUID, p ListParams) (Page, error) {
+func List(ctx context.Context, db dbutil.Executor, orgID, userID uuid.UUID, p ListParams) (NotificationPage, error) {
 	lim := p.Limit
 	if lim <= 0 || lim > 100 {
 		lim = 20
 	}
 	c, err := decodeCursor(p.Cursor)
 	if err != nil {
-		return Page{}, err
+		return NotificationPage{}, err
 	}
 	args := dbsqlc.ListNotificationsParams{OrgID: orgID, UserID: userID, UnreadOnly: p.UnreadOnly, Lim: int32(lim + 1)}
 	if c != nil {
@@ -206,9 +206,9 @@ func List(ctx context.Context, db dbutil.Executor, orgID, userID uuid.UUID, p Li
 	q := dbsqlc.New()
 	rows, err := q.ListNotifications(ctx, db, args)
 	if err != nil {
-		return Page{}, fmt.Errorf("listing notifications: %w", err)
+		return NotificationPage{}, fmt.Errorf("listing notifications: %w", err)
 	}
-	page := Page{Items: make([]Notification, 0, min(len(rows), lim))}
+	page := NotificationPage{Items: make([]Notification, 0, min(len(rows), lim))}
 	for i, r := range rows {
 		if i == lim {
 			last := rows[i-1]
@@ -218,7 +218,7 @@ func List(ctx context.Context, db dbutil.Executor, orgID, userID uuid.UUID, p Li
 		page.Items = append(page.Items, fromRow(r))
 	}
 	if page.UnreadCount, err = UnreadCount(ctx, db, orgID, userID); err != nil {
-		return Page{}, err
+		return NotificationPage{}, err
 	}
 	return page, nil
 }

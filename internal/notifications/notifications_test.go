@@ -82,7 +82,7 @@ func TestListAndRead(t *testing.T) {
 	var seen []string
 	cursor := ""
 	for range 4 {
-		var page notifications.Page
+		var page notifications.NotificationPage
 		status, raw := b.call(t, "GET", "/api/v1/notifications?limit=2&cursor="+cursor, tok, nil, &page)
 		require.Equal(t, http.StatusOK, status, string(raw))
 		require.Equal(t, int64(6), page.UnreadCount)
@@ -108,20 +108,20 @@ func TestListAndRead(t *testing.T) {
 	b.call(t, "POST", "/api/v1/notifications/"+created[0].ID.String()+"/read", tok, nil, &n)
 	require.Equal(t, first, *n.ReadAt)
 
-	var unread notifications.Page
+	var unread notifications.NotificationPage
 	b.call(t, "GET", "/api/v1/notifications?unread=true", tok, nil, &unread)
 	require.Len(t, unread.Items, 5)
 	require.Equal(t, int64(5), unread.UnreadCount)
 
 	// Mark all read up to what the list showed: a newer one stays unread.
 	late := b.notify(t, b.org.ID, b.owner.ID, "late", b.now.Add(-time.Second))
-	var res notifications.ReadAllResult
+	var res notifications.NotificationsReadAllResult
 	status, raw = b.call(t, "POST", "/api/v1/notifications/read-all", tok, map[string]any{"up_to": created[5].CreatedAt}, &res)
 	require.Equal(t, http.StatusOK, status, string(raw))
-	require.Equal(t, notifications.ReadAllResult{Marked: 5, UnreadCount: 1}, res)
+	require.Equal(t, notifications.NotificationsReadAllResult{Marked: 5, UnreadCount: 1}, res)
 	status, raw = b.call(t, "POST", "/api/v1/notifications/read-all", tok, nil, &res)
 	require.Equal(t, http.StatusOK, status, string(raw))
-	require.Equal(t, notifications.ReadAllResult{Marked: 1, UnreadCount: 0}, res)
+	require.Equal(t, notifications.NotificationsReadAllResult{Marked: 1, UnreadCount: 0}, res)
 	got, err := notifications.Get(b.ctx, b.tx, b.org.ID, b.owner.ID, late.ID)
 	require.NoError(t, err)
 	require.NotNil(t, got.ReadAt)
@@ -143,7 +143,7 @@ func TestAccess(t *testing.T) {
 	n := b.notify(t, b.org.ID, viewer.ID, "for the viewer", b.now)
 	tok := b.token(t, viewer.ID, b.org.ID, auth.RoleViewer)
 
-	var page notifications.Page
+	var page notifications.NotificationPage
 	status, raw := b.call(t, "GET", "/api/v1/notifications", tok, nil, &page)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.Len(t, page.Items, 1)
@@ -187,7 +187,7 @@ func TestCrossTenant(t *testing.T) {
 	tenanttest.Check(t, b.do, ownerTok, ownerInB, res)
 
 	for _, tok := range []string{tokB, colleagueTok, ownerInB} {
-		var page notifications.Page
+		var page notifications.NotificationPage
 		status, _ := b.call(t, "GET", "/api/v1/notifications", tok, nil, &page)
 		require.Equal(t, http.StatusOK, status)
 		require.Empty(t, page.Items)

@@ -26,13 +26,13 @@ type ListQuery struct {
 	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page."`
 }
 
-// ReadAllBody bounds "mark all read".
-type ReadAllBody struct {
+// NotificationsReadAllBody bounds "mark all read".
+type NotificationsReadAllBody struct {
 	UpTo *time.Time `json:"up_to,omitempty" doc:"Only those created up to this time (the created_at of the newest one shown), so that one arriving meanwhile stays unread. Default: now."`
 }
 
-// ReadAllResult says what "mark all read" did.
-type ReadAllResult struct {
+// NotificationsReadAllResult says what "mark all read" did.
+type NotificationsReadAllResult struct {
 	Marked      int64 `json:"marked" doc:"How many were unread and are now read."`
 	UnreadCount int64 `json:"unread_count"`
 }
@@ -56,13 +56,13 @@ func (h *Handlers) Register(api huma.API) {
 		OperationID: "list-notifications", Method: http.MethodGet, Path: "/api/v1/notifications", Tags: tags,
 		Summary:     "Your notifications",
 		Description: "The signed-in user's notifications in the active org, newest first, with the unread count. Keyset-paginated.",
-	}, own), func(ctx context.Context, in *ListQuery) (*struct{ Body Page }, error) {
+	}, own), func(ctx context.Context, in *ListQuery) (*struct{ Body NotificationPage }, error) {
 		org, user := who(ctx)
 		page, err := List(ctx, h.DB, org, user, ListParams{UnreadOnly: in.Unread, Cursor: in.Cursor, Limit: in.Limit})
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body Page }{Body: page}, nil
+		return &struct{ Body NotificationPage }{Body: page}, nil
 	})
 
 	// Before /{id}: the router matches in order.
@@ -70,8 +70,8 @@ func (h *Handlers) Register(api huma.API) {
 		OperationID: "read-all-notifications", Method: http.MethodPost, Path: "/api/v1/notifications/read-all", Tags: tags,
 		Summary: "Mark all your notifications read",
 	}, own), func(ctx context.Context, in *struct {
-		Body *ReadAllBody `required:"false"`
-	}) (*struct{ Body ReadAllResult }, error) {
+		Body *NotificationsReadAllBody `required:"false"`
+	}) (*struct{ Body NotificationsReadAllResult }, error) {
 		org, user := who(ctx)
 		now := h.Now()
 		upTo := now
@@ -86,7 +86,7 @@ func (h *Handlers) Register(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body ReadAllResult }{Body: ReadAllResult{Marked: n, UnreadCount: unread}}, nil
+		return &struct{ Body NotificationsReadAllResult }{Body: NotificationsReadAllResult{Marked: n, UnreadCount: unread}}, nil
 	})
 
 	huma.Register(api, auth.Operation(huma.Operation{

@@ -33,7 +33,7 @@ func TestEstimate(t *testing.T) {
 	require.Zero(t, est.Unpriced)
 
 	// The org's own prices, not the list's; lines without a row are unpriced.
-	_, err = pricing.Put(b.ctx, b.tx, b.org.ID, pricing.PutParams{Currency: "EUR", Rows: []pricing.Row{
+	_, err = pricing.Put(b.ctx, b.tx, b.org.ID, pricing.PutParams{Currency: "EUR", Rows: []pricing.PriceRow{
 		{Channel: "whatsapp", Category: "marketing", Country: "US", Price: 0.05},
 		{Channel: "email", Price: 0.001},
 	}}, b.now)

@@ -52,18 +52,18 @@ type Micros int64
 // Float is the amount in currency units.
 func (m Micros) Float() float64 { return float64(m) / 1e6 }
 
-// Row is one price.
-type Row struct {
+// PriceRow is one price.
+type PriceRow struct {
 	Channel  string  `json:"channel" enum:"email,whatsapp,telegram,instagram"`
 	Category string  `json:"category,omitempty" maxLength:"32" doc:"WhatsApp: the template category; empty for the other channels."`
 	Country  string  `json:"country,omitempty" maxLength:"8" doc:"ISO 3166-1 alpha-2 region of the recipient's number; empty for the default row (every other country)."`
 	Price    float64 `json:"price" doc:"Per message, in the table's currency, at most 6 decimals."`
 }
 
-// Table is an org's prices.
-type Table struct {
+// PriceTable is an org's prices.
+type PriceTable struct {
 	Currency  string     `json:"currency" doc:"ISO 4217 code; it names the prices' unit and converts nothing."`
-	Rows      []Row      `json:"rows"`
+	Rows      []PriceRow `json:"rows"`
 	UpdatedBy *uuid.UUID `json:"updated_by" doc:"Who saved the table last; null for the seeded list prices."`
 	UpdatedAt time.Time  `json:"updated_at"`
 }
@@ -82,39 +82,39 @@ func Seed(ctx context.Context, db dbutil.Executor, orgID uuid.UUID) error {
 }
 
 // Get returns the org's table.
-func Get(ctx context.Context, db dbutil.Executor, orgID uuid.UUID) (Table, error) {
+func Get(ctx context.Context, db dbutil.Executor, orgID uuid.UUID) (PriceTable, error) {
 	q := dbsqlc.New()
 	p, err := q.GetPricing(ctx, db, orgID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Table{}, ErrNotFound
+		return PriceTable{}, ErrNotFound
 	}
 	if err != nil {
-		return Table{}, fmt.Errorf("reading price table: %w", err)
+		return PriceTable{}, fmt.Errorf("reading price table: %w", err)
 	}
 	rows, err := q.ListOrgPrices(ctx, db, orgID)
 	if err != nil {
-		return Table{}, fmt.Errorf("reading prices: %w", err)
+		return PriceTable{}, fmt.Errorf("reading prices: %w", err)
 	}
-	t := Table{Currency: p.Currency, Rows: make([]Row, len(rows)), UpdatedAt: p.UpdatedAt}
+	t := PriceTable{Currency: p.Currency, Rows: make([]PriceRow, len(rows)), UpdatedAt: p.UpdatedAt}
 	if p.UpdatedBy.Valid {
 		t.UpdatedBy = &p.UpdatedBy.UUID
 	}
 	for i, r := range rows {
-		t.Rows[i] = Row{Channel: r.Channel, Category: r.Category, Country: r.Country, Price: Micros(r.PriceMicros).Float()}
+		t.Rows[i] = PriceRow{Channel: r.Channel, Category: r.Category, Country: r.Country, Price: Micros(r.PriceMicros).Float()}
 	}
 	return t, nil
 }
 
 // ListPrices returns the published list prices every org starts from, in
 // ListCurrency.
-func ListPrices(ctx context.Context, db dbutil.Executor) ([]Row, error) {
+func ListPrices(ctx context.Context, db dbutil.Executor) ([]PriceRow, error) {
 	rows, err := dbsqlc.New().ListListPrices(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("reading list prices: %w", err)
 	}
-	out := make([]Row, len(rows))
+	out := make([]PriceRow, len(rows))
 	for i, r := range rows {
-		out[i] = Row{Channel: r.Channel, Category: r.Category, Country: r.Country, Price: Micros(r.PriceMicros).Float()}
+		out[i] = PriceRow{Channel: r.Channel, Category: r.Category, Country: r.Country, Price: Micros(r.PriceMicros).Float()}
 	}
 	return out, nil
 }
@@ -122,7 +122,7 @@ func ListPrices(ctx context.Context, db dbutil.Executor) ([]Row, error) {
 // PutParams replace an org's table.
 type PutParams struct {
 	Currency string
-	Rows     []Row
+	Rows     []PriceRow
 	Actor    uuid.NullUUID
 }
 
@@ -208,10 +208,10 @@ func toMicros(price float64) (Micros, string) {
 
 // Put replaces the org's table (currency and every row) in one
 // transaction, and returns it as stored.
-func Put(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p PutParams, now time.Time) (Table, error) {
+func Put(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p PutParams, now time.Time) (PriceTable, error) {
 	micros, err := p.validate()
 	if err != nil {
-		return Table{}, err
+		return PriceTable{}, err
 	}
 	q := dbsqlc.New()
 	err = dbutil.WithTx(ctx, db, func(tx pgx.Tx) error {
@@ -239,7 +239,7 @@ func Put(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p PutParams, 
 		return nil
 	})
 	if err != nil {
-		return Table{}, err
+		return PriceTable{}, err
 	}
 	return Get(ctx, db, orgID)
 }

@@ -13,9 +13,9 @@ import (
 )
 
 // find returns the row of (channel, category, country), failing when absent.
-func find(t *testing.T, rows []pricing.Row, channel, category, country string) pricing.Row {
+func find(t *testing.T, rows []pricing.PriceRow, channel, category, country string) pricing.PriceRow {
 	t.Helper()
-	i := slices.IndexFunc(rows, func(r pricing.Row) bool {
+	i := slices.IndexFunc(rows, func(r pricing.PriceRow) bool {
 		return r.Channel == channel && r.Category == category && r.Country == country
 	})
 	require.GreaterOrEqualf(t, i, 0, "no row %s/%s/%s", channel, category, country)
@@ -51,11 +51,11 @@ func TestSeededWithListPrices(t *testing.T) {
 	// The order the page shows: channels, categories, then the default
 	// row before the countries.
 	require.Equal(t, "email", list[0].Channel)
-	require.Equal(t, pricing.Row{Channel: "whatsapp", Category: "marketing", Country: "", Price: 0.0654}, list[1])
+	require.Equal(t, pricing.PriceRow{Channel: "whatsapp", Category: "marketing", Country: "", Price: 0.0654}, list[1])
 	require.Equal(t, "instagram", list[len(list)-1].Channel)
 
 	// Seeding again keeps what the org has.
-	_, err = pricing.Put(b.ctx, b.tx, b.org.ID, pricing.PutParams{Currency: "EUR", Rows: []pricing.Row{{Channel: "email", Price: 0.001}}}, b.now)
+	_, err = pricing.Put(b.ctx, b.tx, b.org.ID, pricing.PutParams{Currency: "EUR", Rows: []pricing.PriceRow{{Channel: "email", Price: 0.001}}}, b.now)
 	require.NoError(t, err)
 	require.NoError(t, pricing.Seed(b.ctx, b.tx, b.org.ID))
 	tbl, err = pricing.Get(b.ctx, b.tx, b.org.ID)
@@ -103,11 +103,11 @@ func TestPutAndGet(t *testing.T) {
 		{"channel": "whatsapp", "category": "marketing", "country": "de", "price": 0.1415},
 		{"channel": "telegram", "price": 0},
 	}}
-	var got pricing.Table
+	var got pricing.PriceTable
 	status, raw := b.call(t, "PUT", "/api/v1/pricing", admin, body, &got)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.Equal(t, "EUR", got.Currency, "codes are upper-cased")
-	require.Equal(t, []pricing.Row{
+	require.Equal(t, []pricing.PriceRow{
 		{Channel: "email", Price: 0.0005},
 		{Channel: "whatsapp", Category: "marketing", Price: 0.07},
 		{Channel: "whatsapp", Category: "marketing", Country: "DE", Price: 0.1415},
@@ -116,7 +116,7 @@ func TestPutAndGet(t *testing.T) {
 	require.NotNil(t, got.UpdatedBy)
 	require.Equal(t, b.now, got.UpdatedAt.UTC())
 
-	var again pricing.Table
+	var again pricing.PriceTable
 	status, _ = b.call(t, "GET", "/api/v1/pricing", b.roleToken(t, b.org.ID, auth.RoleViewer), nil, &again)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, got.Rows, again.Rows)
@@ -126,7 +126,7 @@ func TestPutAndGet(t *testing.T) {
 	status, _ = b.call(t, "GET", "/api/v1/pricing/list-prices", admin, nil, &list)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "USD", list.Currency)
-	status, raw = b.call(t, "PUT", "/api/v1/pricing", admin, pricing.PutBody{Currency: list.Currency, Rows: list.Rows}, &got)
+	status, raw = b.call(t, "PUT", "/api/v1/pricing", admin, pricing.PriceTablePutBody{Currency: list.Currency, Rows: list.Rows}, &got)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.Equal(t, list.Rows, got.Rows)
 }
@@ -213,7 +213,7 @@ func TestAPIKeysAcrossOrgs(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, string(raw))
 
 	keyB := testfactory.APIKey(b.ctx, t, b.tx, &testfactory.APIKeyOpts{OrgID: orgB.ID, Scopes: []string{pricing.ScopeRead, pricing.ScopeWrite}})
-	var seen pricing.Table
+	var seen pricing.PriceTable
 	status, raw = b.call(t, "GET", "/api/v1/pricing", keyB.Secret, nil, &seen)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.Equal(t, "USD", seen.Currency, "B's key reads B's table, not A's")
@@ -225,7 +225,7 @@ func TestAPIKeysAcrossOrgs(t *testing.T) {
 	a, err := pricing.Get(b.ctx, b.tx, b.org.ID)
 	require.NoError(t, err)
 	require.Equal(t, "GBP", a.Currency, "B's write changed only B's table")
-	require.Equal(t, []pricing.Row{{Channel: "email", Price: 0.123456}}, a.Rows)
+	require.Equal(t, []pricing.PriceRow{{Channel: "email", Price: 0.123456}}, a.Rows)
 
 	// Scopes hold: a key without pricing:write cannot change the table.
 	readOnly := testfactory.APIKey(b.ctx, t, b.tx, &testfactory.APIKeyOpts{OrgID: b.org.ID, Scopes: []string{pricing.ScopeRead}})

@@ -23,19 +23,19 @@ type Handlers struct {
 	Now func() time.Time
 }
 
-// PutBody replaces the table.
-type PutBody struct {
-	Currency string `json:"currency" maxLength:"8" doc:"ISO 4217 code, like USD."`
-	Rows     []Row  `json:"rows" maxItems:"2000" doc:"Every row of the table: rows not sent are removed."`
+// PriceTablePutBody replaces the table.
+type PriceTablePutBody struct {
+	Currency string     `json:"currency" maxLength:"8" doc:"ISO 4217 code, like USD."`
+	Rows     []PriceRow `json:"rows" maxItems:"2000" doc:"Every row of the table: rows not sent are removed."`
 }
 
 // ListPricesBody is the published list prices.
 type ListPricesBody struct {
-	Currency string `json:"currency"`
-	Rows     []Row  `json:"rows"`
+	Currency string     `json:"currency"`
+	Rows     []PriceRow `json:"rows"`
 }
 
-type tableOutput struct{ Body Table }
+type tableOutput struct{ Body PriceTable }
 
 // Register mounts the routes. Every role reads the table (estimates show
 // costs to whoever prepares a campaign); admins change it.
@@ -62,7 +62,7 @@ func (h *Handlers) Register(api huma.API) {
 		Description: "Admins. The rows sent become the whole table. Prices must not be negative and have at most 6 decimals; " +
 			"countries are ISO 3166-1 alpha-2 codes of countries with phone numbers; one row per channel, category and country.",
 		Errors: []int{http.StatusUnprocessableEntity},
-	}, auth.Access{Role: auth.RoleAdmin, Scope: ScopeWrite}), func(ctx context.Context, in *struct{ Body PutBody }) (*tableOutput, error) {
+	}, auth.Access{Role: auth.RoleAdmin, Scope: ScopeWrite}), func(ctx context.Context, in *struct{ Body PriceTablePutBody }) (*tableOutput, error) {
 		p := orgOf(ctx)
 		t, err := Put(ctx, h.DB, p.OrgID, PutParams{Currency: in.Body.Currency, Rows: in.Body.Rows, Actor: p.CreatedBy()}, h.Now())
 		if err != nil {
