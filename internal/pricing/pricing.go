@@ -64,7 +64,7 @@ type PriceRow struct {
 type PriceTable struct {
 	Currency  string     `json:"currency" doc:"ISO 4217 code; it names the prices' unit and converts nothing."`
 	Rows      []PriceRow `json:"rows"`
-	UpdatedBy *uuid.UUID `json:"updated_by" doc:"Who saved the table last; null for the seeded list prices."`
+	UpdatedBy *uuid.UUID `json:"updated_by,omitempty" doc:"Who saved the table last; absent for the seeded list prices."`
 	UpdatedAt time.Time  `json:"updated_at"`
 }
 

@@ -2504,8 +2504,8 @@ export interface components {
             rows: components["schemas"]["PriceRow"][] | null;
             /** Format: date-time */
             updated_at: string;
-            /** @description Who saved the table last; null for the seeded list prices. */
-            updated_by: string;
+            /** @description Who saved the table last; absent for the seeded list prices. */
+            updated_by?: string;
         };
         PriceTablePutBody: {
             /** @description ISO 4217 code, like USD. */
