@@ -2,7 +2,7 @@ import { ActionIcon, Alert, Badge, Button, Card, Group, NumberInput, Select, Ske
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconDeviceFloppy, IconInfoCircle, IconPlus, IconRestore, IconTrash } from '@tabler/icons-react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, unwrap } from '@/api/client';
 import { ErrorAlert } from '@/components/ErrorAlert';
 import { PageHeader } from '@/components/PageHeader';
@@ -53,8 +53,13 @@ export function PricingPage() {
     setCurrencyError(null);
     setFormError(null);
   };
+  // Load what the server has once per saved version: a refetch (window
+  // focus) of the same table must not wipe edits in progress.
+  const loaded = useRef<string | null>(null);
   useEffect(() => {
-    if (table.data) load(table.data);
+    if (!table.data || loaded.current === table.data.updated_at) return;
+    loaded.current = table.data.updated_at;
+    load(table.data);
   }, [table.data]);
 
   const save = useMutation({
