@@ -37,7 +37,9 @@ import (
 	"github.com/switchboard/switchboard/internal/logging"
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/metrics"
+	"github.com/switchboard/switchboard/internal/notifications"
 	"github.com/switchboard/switchboard/internal/orgs"
+	"github.com/switchboard/switchboard/internal/pricing"
 	"github.com/switchboard/switchboard/internal/providers"
 	"github.com/switchboard/switchboard/internal/ratelimit"
 	"github.com/switchboard/switchboard/internal/retention"
@@ -209,6 +211,9 @@ func NewAPI(d Deps) (*API, error) {
 		}}).Register(srv.API)
 	(&sso.Handlers{Sessions: sessions, Auth: authHandlers, Providers: cfg.SSO,
 		PublicBaseURL: cfg.PublicBaseURL, Logger: d.Logger, Now: d.Now}).Register(srv.API)
+
+	(&pricing.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
+	(&notifications.Handlers{DB: d.Pool, Now: d.Now}).Register(srv.API)
 
 	hooks := &webhooks.Handlers{DB: d.Pool, Channels: sh.channels, Jobs: rc, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}
 	hooks.Register(srv.API)

@@ -47,6 +47,8 @@ var Scopes = []Scope{
 	{"channels:write", "Change channel credentials and settings; test connections"},
 	{"messages:read", "Read outbound and inbound messages, their events, conversations and logs"},
 	{"messages:write", "Send messages, upload attachments and reply in conversations"},
+	{"pricing:read", "Read the price table campaign estimates use"},
+	{"pricing:write", "Change the price table"},
 }
 
 // ValidScope reports whether name is a known scope.

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/fault"
+	"github.com/switchboard/switchboard/internal/pricing"
 )
 
 // Errors of the domain.
@@ -111,6 +112,10 @@ func Create(ctx context.Context, tx dbutil.Executor, ownerID uuid.UUID, s Settin
 	}
 	if _, err := q.AddMember(ctx, tx, dbsqlc.AddMemberParams{OrgID: o.ID, UserID: ownerID, Role: string(auth.RoleOwner)}); err != nil {
 		return Org{}, fmt.Errorf("adding owner: %w", err)
+	}
+	// Campaign estimates need prices from the first day: the list prices.
+	if err := pricing.Seed(ctx, tx, o.ID); err != nil {
+		return Org{}, err
 	}
 	return orgFromRow(o), nil
 }

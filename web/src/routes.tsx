@@ -23,6 +23,7 @@ import { SendPage } from './pages/messages/SendPage';
 import { SandboxPage } from './pages/sandbox/SandboxPage';
 import { SECTIONS } from './pages/sections';
 import { ChannelsPage } from './pages/settings/channels/ChannelsPage';
+import { PricingPage } from './pages/settings/pricing/PricingPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { TemplateEditorPage } from './pages/templates/TemplateEditorPage';
 import { TemplatesListPage } from './pages/templates/TemplatesListPage';
@@ -88,6 +89,7 @@ export const routes: RouteObject[] = [
               page('/developers', 'Developers', <DevelopersPage />),
               page('/settings', 'Settings', <SettingsPage />),
               page('/settings/channels', 'Channels', <ChannelsPage />),
+              page('/settings/pricing', 'Pricing', <PricingPage />),
               page('/profile', 'Profile', <ProfilePage />),
               page('*', 'Not found', <NotFoundPage />),
             ],

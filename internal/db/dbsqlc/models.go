@@ -250,6 +250,13 @@ type Invitation struct {
 	CreatedAt       time.Time
 }
 
+type ListPrice struct {
+	Channel  string
+	Category string
+	Country  string
+	Price    pgtype.Numeric
+}
+
 type MessageEvent struct {
 	ID         int64
 	OrgID      uuid.UUID
@@ -259,6 +266,18 @@ type MessageEvent struct {
 	Detail     []byte
 	OccurredAt time.Time
 	CreatedAt  time.Time
+}
+
+type Notification struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	UserID    uuid.UUID
+	Kind      string
+	Title     string
+	Body      string
+	Link      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
 }
 
 type Org struct {
@@ -276,6 +295,21 @@ type OrgMember struct {
 	UserID    uuid.UUID
 	Role      string
 	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type OrgPrice struct {
+	OrgID    uuid.UUID
+	Channel  string
+	Category string
+	Country  string
+	Price    pgtype.Numeric
+}
+
+type OrgPricing struct {
+	OrgID     uuid.UUID
+	Currency  string
+	UpdatedBy uuid.NullUUID
 	UpdatedAt time.Time
 }
 

@@ -1,12 +1,15 @@
 import { Tabs } from '@mantine/core';
-import { IconBuilding, IconPlugConnected } from '@tabler/icons-react';
+import { IconBuilding, IconPlugConnected, IconReceipt2 } from '@tabler/icons-react';
 import { useLocation, useNavigate } from 'react-router';
 
-/** The Settings pages: the organization, and its channels. */
+/** The Settings pages below /settings, each a tab. */
+export const SETTINGS_PAGES = ['/settings/channels', '/settings/pricing'];
+
+/** The Settings pages' tabs: the organization, its channels and its prices. */
 export function SettingsTabs() {
   const { pathname } = useLocation();
   const navigate = useNavigate();
-  const value = pathname.startsWith('/settings/channels') ? '/settings/channels' : '/settings';
+  const value = SETTINGS_PAGES.find((p) => pathname.startsWith(p)) ?? '/settings';
   return (
     <Tabs value={value} onChange={(v) => v && v !== value && navigate(v)} mb="lg">
       <Tabs.List>
@@ -15,6 +18,9 @@ export function SettingsTabs() {
         </Tabs.Tab>
         <Tabs.Tab value="/settings/channels" leftSection={<IconPlugConnected size={16} />}>
           Channels
+        </Tabs.Tab>
+        <Tabs.Tab value="/settings/pricing" leftSection={<IconReceipt2 size={16} />}>
+          Pricing
         </Tabs.Tab>
       </Tabs.List>
     </Tabs>
