@@ -334,3 +334,18 @@ FROM contacts c WHERE c.org_id = @org_id AND c.id = ANY(@ids::uuid[]);
 
 -- name: OrgTimezone :one
 SELECT timezone FROM orgs WHERE id = @id;
+
+-- name: EmailBatchHeld :one
+-- For an email batch job that claimed nothing: the campaign's status and
+-- how many recipients the job still holds from an earlier run (status
+-- sending, claimed by it), which a pause must not strand.
+SELECT c.status,
+       (SELECT count(*) FROM campaign_recipients r
+        WHERE r.campaign_id = c.id AND r.org_id = c.org_id AND r.status = 'sending' AND r.channel = 'email'
+          AND r.send_job_id = @job_id)::int AS held
+FROM campaigns c WHERE c.org_id = @org_id AND c.id = @campaign_id;
+
+-- name: HeldEmailRecipients :many
+-- The recipients an email batch job holds (claimed, not yet recorded).
+SELECT id FROM campaign_recipients
+WHERE campaign_id = @campaign_id AND org_id = @org_id AND status = 'sending' AND channel = 'email' AND send_job_id = @job_id;

@@ -600,6 +600,35 @@ func (q *Queries) DueScheduledCampaigns(ctx context.Context, db DBTX, arg DueSch
 	return items, nil
 }
 
+const emailBatchHeld = `-- name: EmailBatchHeld :one
+SELECT c.status,
+       (SELECT count(*) FROM campaign_recipients r
+        WHERE r.campaign_id = c.id AND r.org_id = c.org_id AND r.status = 'sending' AND r.channel = 'email'
+          AND r.send_job_id = $1)::int AS held
+FROM campaigns c WHERE c.org_id = $2 AND c.id = $3
+`
+
+type EmailBatchHeldParams struct {
+	JobID      pgtype.Int8
+	OrgID      uuid.UUID
+	CampaignID uuid.UUID
+}
+
+type EmailBatchHeldRow struct {
+	Status string
+	Held   int32
+}
+
+// For an email batch job that claimed nothing: the campaign's status and
+// how many recipients the job still holds from an earlier run (status
+// sending, claimed by it), which a pause must not strand.
+func (q *Queries) EmailBatchHeld(ctx context.Context, db DBTX, arg EmailBatchHeldParams) (EmailBatchHeldRow, error) {
+	row := db.QueryRow(ctx, emailBatchHeld, arg.JobID, arg.OrgID, arg.CampaignID)
+	var i EmailBatchHeldRow
+	err := row.Scan(&i.Status, &i.Held)
+	return i, err
+}
+
 const estimateAudience = `-- name: EstimateAudience :many
 SELECT coalesce(a.channel, '')::text AS channel,
        count(*) FILTER (WHERE a.chosen) AS recipients,
@@ -798,6 +827,38 @@ func (q *Queries) GetRecipientForSend(ctx context.Context, db DBTX, arg GetRecip
 		&i.CampaignStatus,
 	)
 	return i, err
+}
+
+const heldEmailRecipients = `-- name: HeldEmailRecipients :many
+SELECT id FROM campaign_recipients
+WHERE campaign_id = $1 AND org_id = $2 AND status = 'sending' AND channel = 'email' AND send_job_id = $3
+`
+
+type HeldEmailRecipientsParams struct {
+	CampaignID uuid.UUID
+	OrgID      uuid.UUID
+	JobID      pgtype.Int8
+}
+
+// The recipients an email batch job holds (claimed, not yet recorded).
+func (q *Queries) HeldEmailRecipients(ctx context.Context, db DBTX, arg HeldEmailRecipientsParams) ([]int64, error) {
+	rows, err := db.Query(ctx, heldEmailRecipients, arg.CampaignID, arg.OrgID, arg.JobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const linkRecipientMessage = `-- name: LinkRecipientMessage :exec
