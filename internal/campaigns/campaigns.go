@@ -375,8 +375,8 @@ type ListParams struct {
 	Limit  int
 }
 
-// Page is one page of campaigns.
-type Page struct {
+// CampaignPage is one page of campaigns.
+type CampaignPage struct {
 	Items      []Campaign `json:"items"`
 	NextCursor string     `json:"next_cursor,omitempty" doc:"Pass as cursor for the next (older) page; absent on the last."`
 }
@@ -404,10 +404,10 @@ func decodeCursor(s string) (*cursor, error) {
 }
 
 // List pages the org's campaigns, newest first.
-func List(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p ListParams) (Page, error) {
+func List(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p ListParams) (CampaignPage, error) {
 	c, err := decodeCursor(p.Cursor)
 	if err != nil {
-		return Page{}, err
+		return CampaignPage{}, err
 	}
 	if p.Limit <= 0 || p.Limit > 200 {
 		p.Limit = 50
@@ -421,9 +421,9 @@ func List(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, p ListParams
 	}
 	rows, err := dbsqlc.New().ListCampaigns(ctx, db, args)
 	if err != nil {
-		return Page{}, fmt.Errorf("listing campaigns: %w", err)
+		return CampaignPage{}, fmt.Errorf("listing campaigns: %w", err)
 	}
-	page := Page{Items: make([]Campaign, 0, len(rows))}
+	page := CampaignPage{Items: make([]Campaign, 0, len(rows))}
 	for i, r := range rows {
 		if i == p.Limit {
 			last := rows[i-1]

@@ -381,7 +381,7 @@ func TestRoutes(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%s", raw)
 	require.Equal(t, 3, est.Recipients)
 
-	var page Page
+	var page CampaignPage
 	status, _ = bd.call(t, "GET", "/api/v1/campaigns?limit=1", fx.token, nil, &page)
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, page.Items, 1)

@@ -94,12 +94,12 @@ func (h *Handlers) Register(api huma.API) {
 	huma.Register(api, auth.Operation(huma.Operation{
 		OperationID: "list-campaigns", Method: http.MethodGet, Path: "/api/v1/campaigns", Tags: tags,
 		Summary: "List campaigns", Description: "Newest first, with keyset pagination.",
-	}, read), func(ctx context.Context, in *ListQuery) (*struct{ Body Page }, error) {
+	}, read), func(ctx context.Context, in *ListQuery) (*struct{ Body CampaignPage }, error) {
 		p, err := List(ctx, h.DB, org(ctx), ListParams{Status: in.Status, Cursor: in.Cursor, Limit: in.Limit})
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body Page }{Body: p}, nil
+		return &struct{ Body CampaignPage }{Body: p}, nil
 	})
 
 	huma.Register(api, auth.Operation(huma.Operation{
