@@ -83,7 +83,7 @@ type effects struct {
 	// only a campaign recipient.
 	campaignMail []campaigns.SendGridEvent
 	done         []int64
-	errs      []string
+	errs         []string
 }
 
 func newEffects() *effects {
