@@ -349,3 +349,14 @@ FROM campaigns c WHERE c.org_id = @org_id AND c.id = @campaign_id;
 -- The recipients an email batch job holds (claimed, not yet recorded).
 SELECT id FROM campaign_recipients
 WHERE campaign_id = @campaign_id AND org_id = @org_id AND status = 'sending' AND channel = 'email' AND send_job_id = @job_id;
+
+-- name: BlockedEmailRecipients :many
+-- Which of an email batch's recipients may no longer be mailed: the
+-- address was suppressed or the contact opted out of email since the
+-- start job chose them (a throttled campaign runs for hours).
+SELECT r.id, (s.id IS NOT NULL)::boolean AS suppressed
+FROM campaign_recipients r
+LEFT JOIN contacts c ON c.org_id = r.org_id AND c.id = r.contact_id
+LEFT JOIN suppressions s ON s.org_id = r.org_id AND s.channel = 'email' AND s.value = lower(r.address)
+WHERE r.org_id = @org_id AND r.id = ANY(@ids::bigint[])
+  AND (s.id IS NOT NULL OR c.consent -> 'email' ->> 'status' = 'opted_out');

@@ -14,7 +14,10 @@
 // per SendGrid request as personalizations, each with its substitutions,
 // its unsubscribe header and custom args naming the campaign and the
 // recipient; an email recipient is its own message record (no
-// outbound_messages row). Chat recipients go one job each
+// outbound_messages row). The template is rendered once into a body
+// shared by the batch, with a marker per variable, and each recipient's
+// values go in its substitutions (see sharedEmail); recipients suppressed
+// or opted out since the start fail instead of being sent. Chat recipients go one job each
 // (ChatSendWorker): the job writes an outbound message linked from the
 // recipient (campaign_recipients.message_id) and runs messaging's
 // SendWorker on it, so rate limits, retries and conversations behave as

@@ -230,6 +230,26 @@ func (w *EmailBatchWorker) prepare(ctx context.Context, c dbsqlc.Campaign, claim
 	if err != nil {
 		return out, err
 	}
+	now := w.Now()
+	// As a single send is refused, so is a recipient suppressed or opted
+	// out since the start job chose it.
+	rids := make([]int64, len(claimed))
+	for i, r := range claimed {
+		rids[i] = r.ID
+	}
+	blocked, err := q.BlockedEmailRecipients(ctx, w.DB, dbsqlc.BlockedEmailRecipientsParams{OrgID: orgID, Ids: rids})
+	if err != nil {
+		return out, fmt.Errorf("checking suppressions: %w", err)
+	}
+	skip := make(map[int64]bool, len(blocked))
+	for _, b := range blocked {
+		skip[b.ID] = true
+		reason := "the contact opted out of email"
+		if b.Suppressed {
+			reason = "the address is on the suppression list"
+		}
+		out.failed = append(out.failed, Event{RecipientID: b.ID, Status: "failed", OccurredAt: now, Code: "suppressed", Reason: reason})
+	}
 	ids := make([]uuid.UUID, len(claimed))
 	for i, r := range claimed {
 		ids[i] = r.ContactID
@@ -248,8 +268,10 @@ func (w *EmailBatchWorker) prepare(ctx context.Context, c dbsqlc.Campaign, claim
 	shared := newSharedEmail(t.Content(), &footer, newNonce())
 	out.batch = sendgrid.Batch{Subject: "", HTML: shared.html, Text: shared.text, ReplyTo: cr.ReplyTo,
 		CustomArgs: map[string]string{ArgCampaignID: c.ID.String()}}
-	now := w.Now()
 	for _, r := range claimed {
+		if skip[r.ID] {
+			continue
+		}
 		values, ok := byID[r.ContactID]
 		if !ok {
 			// The contact was deleted since the start job: nobody to

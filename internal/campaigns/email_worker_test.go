@@ -122,7 +122,9 @@ func TestEmailBatchWorker(t *testing.T) {
 
 	n := uuid.NewString()[:8]
 	var ids []uuid.UUID
-	for _, name := range []string{"Ada", "Bob", ""} { // the last has no first name: the template has no default
+	// "" has no first name (the template has no default); Eve and Fay
+	// are suppressed or opt out after the start.
+	for _, name := range []string{"Ada", "Bob", "", "Eve", "Fay"} {
 		var id uuid.UUID
 		require.NoError(t, bd.pool.QueryRow(ctx, `INSERT INTO contacts (org_id, email, first_name) VALUES ($1, $2, $3) RETURNING id`,
 			tn.orgID, strings.ToLower("x"+name+"-"+n+"@example.com"), name).Scan(&id))
@@ -138,6 +140,9 @@ func TestEmailBatchWorker(t *testing.T) {
 	_, err = Start(ctx, bd.pool, bd.jobs, tn.orgID, c.ID, actor, StartRequest{Now: true}, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, Materialize(ctx, bd.pool, bd.jobs, tn.orgID, c.ID, time.Now()))
+	bd.suppress(t, tn.orgID, "email", "xeve-"+n+"@example.com")
+	_, err = bd.pool.Exec(ctx, `UPDATE contacts SET consent = '{"email": {"status": "opted_out"}}' WHERE id = $1`, ids[4])
+	require.NoError(t, err)
 
 	fake := &fakeBatchSender{errs: []error{
 		&providers.Error{Provider: "sendgrid", Kind: providers.KindRetryable, Status: 503, Reason: "unavailable"},
@@ -147,13 +152,14 @@ func TestEmailBatchWorker(t *testing.T) {
 		PublicBaseURL: "https://app.example.com", Now: time.Now, Logger: zerolog.Nop()}
 	jobID := time.Now().UnixNano() % 1_000_000_000
 
-	// A 503: River retries; the recipient without a first name failed
-	// already, the two others stay claimed by the job.
+	// A 503: River retries; the recipient without a first name and the
+	// two who may no longer be mailed failed already, the two others stay
+	// claimed by the job.
 	err = w.Work(ctx, emailJob(tn.orgID, c.ID, jobID, 1))
 	require.Error(t, err)
 	var snooze *rivertype.JobSnoozeError
 	require.NotErrorAs(t, err, &snooze)
-	require.Equal(t, map[string]int{"sending": 2, "failed": 1}, recipientStatuses(t, bd, c.ID))
+	require.Equal(t, map[string]int{"sending": 2, "failed": 3}, recipientStatuses(t, bd, c.ID))
 
 	// Paused meanwhile: the retry holds its recipients and waits.
 	_, err = Pause(ctx, bd.pool, tn.orgID, c.ID, actor, time.Now())
@@ -167,11 +173,11 @@ func TestEmailBatchWorker(t *testing.T) {
 	err = w.Work(ctx, emailJob(tn.orgID, c.ID, jobID, 2))
 	require.ErrorAs(t, err, &snooze)
 	require.Equal(t, 3*time.Second, snooze.Duration)
-	require.Equal(t, map[string]int{"sending": 2, "failed": 1}, recipientStatuses(t, bd, c.ID))
+	require.Equal(t, map[string]int{"sending": 2, "failed": 3}, recipientStatuses(t, bd, c.ID))
 
 	// Accepted: the same two are sent, in one request.
 	require.NoError(t, w.Work(ctx, emailJob(tn.orgID, c.ID, jobID, 3)))
-	require.Equal(t, map[string]int{"sent": 2, "failed": 1}, recipientStatuses(t, bd, c.ID))
+	require.Equal(t, map[string]int{"sent": 2, "failed": 3}, recipientStatuses(t, bd, c.ID))
 	last := fake.batches[len(fake.batches)-1]
 	require.Len(t, last.Recipients, 2)
 	require.Equal(t, c.ID.String(), last.CustomArgs[ArgCampaignID])
@@ -193,14 +199,22 @@ func TestEmailBatchWorker(t *testing.T) {
 	require.Equal(t, 2, pmids)
 	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT count(*) FROM provider_events WHERE org_id = $1 AND operation = 'batch_send'`, tn.orgID).Scan(&calls))
 	require.Equal(t, 3, calls, "one row per request")
-	var failReason string
-	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT error FROM campaign_recipients WHERE campaign_id = $1 AND status = 'failed'`, c.ID).Scan(&failReason))
-	require.Contains(t, failReason, "first_name")
+	reasons := map[string]string{}
+	rows, err := bd.pool.Query(ctx, `SELECT address, error_code FROM campaign_recipients WHERE campaign_id = $1 AND status = 'failed'`, c.ID)
+	require.NoError(t, err)
+	for rows.Next() {
+		var a, code string
+		require.NoError(t, rows.Scan(&a, &code))
+		reasons[a] = code
+	}
+	rows.Close()
+	require.Equal(t, map[string]string{"x-" + n + "@example.com": "missing_variable", "xeve-" + n + "@example.com": "suppressed",
+		"xfay-" + n + "@example.com": "suppressed"}, reasons)
 
 	got2, err := Get(ctx, bd.pool, tn.orgID, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, 2, got2.Counters.Sent)
-	require.Equal(t, 1, got2.Counters.Failed)
+	require.Equal(t, 3, got2.Counters.Failed)
 	require.Equal(t, 0, got2.Counters.Queued)
 
 	// A retried job after success, and a job of the resume, send nothing.

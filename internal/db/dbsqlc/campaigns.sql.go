@@ -153,6 +153,48 @@ func (q *Queries) ApplyRecipientEvents(ctx context.Context, db DBTX, arg ApplyRe
 	return items, nil
 }
 
+const blockedEmailRecipients = `-- name: BlockedEmailRecipients :many
+SELECT r.id, (s.id IS NOT NULL)::boolean AS suppressed
+FROM campaign_recipients r
+LEFT JOIN contacts c ON c.org_id = r.org_id AND c.id = r.contact_id
+LEFT JOIN suppressions s ON s.org_id = r.org_id AND s.channel = 'email' AND s.value = lower(r.address)
+WHERE r.org_id = $1 AND r.id = ANY($2::bigint[])
+  AND (s.id IS NOT NULL OR c.consent -> 'email' ->> 'status' = 'opted_out')
+`
+
+type BlockedEmailRecipientsParams struct {
+	OrgID uuid.UUID
+	Ids   []int64
+}
+
+type BlockedEmailRecipientsRow struct {
+	ID         int64
+	Suppressed bool
+}
+
+// Which of an email batch's recipients may no longer be mailed: the
+// address was suppressed or the contact opted out of email since the
+// start job chose them (a throttled campaign runs for hours).
+func (q *Queries) BlockedEmailRecipients(ctx context.Context, db DBTX, arg BlockedEmailRecipientsParams) ([]BlockedEmailRecipientsRow, error) {
+	rows, err := db.Query(ctx, blockedEmailRecipients, arg.OrgID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BlockedEmailRecipientsRow{}
+	for rows.Next() {
+		var i BlockedEmailRecipientsRow
+		if err := rows.Scan(&i.ID, &i.Suppressed); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const campaignGroupsExist = `-- name: CampaignGroupsExist :many
 SELECT id FROM contact_groups WHERE org_id = $1 AND id = ANY($2::uuid[])
 `
