@@ -32,7 +32,9 @@ WITH ev AS (
            (array_agg(ev.status ORDER BY campaign_recipient_rank(ev.status) DESC NULLS LAST, ev.at))[1] AS best,
            (array_agg(ev.code ORDER BY campaign_recipient_rank(ev.status) DESC NULLS LAST, ev.at))[1] AS best_code,
            (array_agg(ev.reason ORDER BY campaign_recipient_rank(ev.status) DESC NULLS LAST, ev.at))[1] AS best_reason,
-           (array_agg(ev.status ORDER BY ev.at DESC))[1] AS last_event,
+           -- Provider times are often whole seconds (SendGrid): among
+           -- events of the same time the furthest along is the last.
+           (array_agg(ev.status ORDER BY ev.at DESC, campaign_recipient_rank(ev.status) DESC NULLS LAST))[1] AS last_event,
            max(ev.at) AS last_at
     FROM ev GROUP BY ev.id
 ), old AS (
@@ -59,7 +61,10 @@ WITH ev AS (
                                AND a.best IN ('failed', 'bounced', 'undelivered', 'spam') THEN a.best_code ELSE r.error_code END,
         error = CASE WHEN campaign_recipient_rank(a.best) > campaign_recipient_rank(o.status)
                           AND a.best IN ('failed', 'bounced', 'undelivered', 'spam') THEN a.best_reason ELSE r.error END,
-        last_event = CASE WHEN r.last_event_at IS NULL OR a.last_at >= r.last_event_at THEN a.last_event ELSE r.last_event END,
+        -- Compared to the second: a SendGrid event stamped in the second
+        -- of the send (recorded to the microsecond) comes after it.
+        last_event = CASE WHEN r.last_event_at IS NULL OR a.last_at >= date_trunc('second', r.last_event_at)
+                          THEN a.last_event ELSE r.last_event END,
         last_event_at = greatest(r.last_event_at, a.last_at),
         updated_at = now()
     FROM agg a JOIN old o ON o.id = a.id
