@@ -160,9 +160,12 @@ RETURNING r.id, r.contact_id, r.address;
 
 -- name: ClaimChatRecipient :one
 -- A chat send job's recipient, while the campaign runs: queued moves to
--- sending (the message is written in the same transaction), or a
--- recipient this job already moved (a retry) is returned as it is.
-UPDATE campaign_recipients r SET status = 'sending', updated_at = @now
+-- sending, claimed by the job (the message is written in the same
+-- transaction). A retry finds its recipient through GetRecipientForSend
+-- and send_job_id; another job for the same recipient (resume enqueues
+-- every queued recipient, and an older job may still be pending) finds
+-- it claimed by someone else and sends nothing.
+UPDATE campaign_recipients r SET status = 'sending', send_job_id = @job_id, updated_at = @now
 FROM campaigns c
 WHERE r.org_id = @org_id AND r.id = @id AND c.org_id = @org_id AND c.id = r.campaign_id
   AND c.status = 'running' AND r.status = 'queued'

@@ -49,7 +49,7 @@ func (w *ChatSendWorker) Timeout(*river.Job[ChatSendArgs]) time.Duration { retur
 // Work claims (or, on a retry, finds) the recipient's message and sends it.
 func (w *ChatSendWorker) Work(ctx context.Context, job *river.Job[ChatSendArgs]) error {
 	a := job.Args
-	msgID, err := w.claim(ctx, a)
+	msgID, err := w.claim(ctx, a, job.ID)
 	if err != nil || msgID == uuid.Nil {
 		return err
 	}
@@ -73,12 +73,14 @@ func (w *ChatSendWorker) Work(ctx context.Context, job *river.Job[ChatSendArgs])
 // returns the message of a recipient an earlier run claimed. uuid.Nil:
 // nothing to send (the campaign is not running, the recipient was sent,
 // failed or cancelled, or it could not be rendered and failed now).
-func (w *ChatSendWorker) claim(ctx context.Context, a ChatSendArgs) (uuid.UUID, error) {
+func (w *ChatSendWorker) claim(ctx context.Context, a ChatSendArgs, jobID int64) (uuid.UUID, error) {
 	var msgID uuid.UUID
 	now := w.Now()
 	err := dbutil.WithTx(ctx, w.DB, func(tx pgx.Tx) error {
 		q := dbsqlc.New()
-		r, err := q.ClaimChatRecipient(ctx, tx, dbsqlc.ClaimChatRecipientParams{Now: now, OrgID: a.OrgID, ID: a.RecipientID})
+		r, err := q.ClaimChatRecipient(ctx, tx, dbsqlc.ClaimChatRecipientParams{
+			Now: now, OrgID: a.OrgID, ID: a.RecipientID, JobID: pgtype.Int8{Int64: jobID, Valid: true},
+		})
 		if errors.Is(err, pgx.ErrNoRows) {
 			cur, err := q.GetRecipientForSend(ctx, tx, dbsqlc.GetRecipientForSendParams{OrgID: a.OrgID, ID: a.RecipientID})
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -88,9 +90,11 @@ func (w *ChatSendWorker) claim(ctx context.Context, a ChatSendArgs) (uuid.UUID, 
 				return fmt.Errorf("reading recipient: %w", err)
 			}
 			// Queued under a paused campaign: resume enqueues it again.
-			// Sending with a message: an earlier run's, still to deliver
-			// (messaging's job does nothing twice).
-			if cur.Status == "sending" && cur.MessageID.Valid {
+			// Sending with a message claimed by this job: an earlier
+			// run's, still to deliver (messaging's job does nothing
+			// twice). Claimed by another job: that job delivers it; two
+			// jobs on one message could both send it.
+			if cur.Status == "sending" && cur.MessageID.Valid && cur.SendJobID.Valid && cur.SendJobID.Int64 == jobID {
 				msgID = cur.MessageID.UUID
 			}
 			return nil

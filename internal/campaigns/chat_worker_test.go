@@ -101,6 +101,25 @@ func TestChatSendWorker(t *testing.T) {
 		require.NoError(t, work(id))
 		require.NoError(t, work(id), "a retried job sends nothing twice")
 	}
+	// A second job for a recipient another job claimed (resume enqueues
+	// every queued recipient while an older job may still be pending)
+	// leaves its message to that job; the claiming job's retry takes it.
+	var claimedBy int64
+	var msg uuid.UUID
+	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT send_job_id, message_id FROM campaign_recipients WHERE id = $1`, byChat["8801234"]).Scan(&claimedBy, &msg))
+	require.Equal(t, byChat["8801234"], claimedBy, "claimed by its job (here the job id is the recipient id)")
+	_, err = bd.pool.Exec(ctx, `UPDATE campaign_recipients SET status = 'sending' WHERE id = $1`, byChat["8801234"])
+	require.NoError(t, err)
+	a := ChatSendArgs{OrgID: tn.orgID, CampaignID: c.ID, RecipientID: byChat["8801234"]}
+	got0, err := w.claim(ctx, a, claimedBy+1000)
+	require.NoError(t, err)
+	require.Equal(t, uuid.Nil, got0)
+	got1, err := w.claim(ctx, a, claimedBy)
+	require.NoError(t, err)
+	require.Equal(t, msg, got1)
+	_, err = bd.pool.Exec(ctx, `UPDATE campaign_recipients SET status = 'sent' WHERE id = $1`, byChat["8801234"])
+	require.NoError(t, err)
+
 	var sent, messages int
 	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT count(*) FROM campaign_recipients r JOIN outbound_messages m ON m.id = r.message_id
 		WHERE r.campaign_id = $1 AND r.status = 'sent' AND r.provider_message_id = m.provider_message_id AND m.body_text LIKE 'Hi %'`, c.ID).Scan(&sent))

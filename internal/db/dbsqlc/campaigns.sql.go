@@ -257,14 +257,15 @@ func (q *Queries) CancelQueuedRecipients(ctx context.Context, db DBTX, arg Cance
 }
 
 const claimChatRecipient = `-- name: ClaimChatRecipient :one
-UPDATE campaign_recipients r SET status = 'sending', updated_at = $1
+UPDATE campaign_recipients r SET status = 'sending', send_job_id = $1, updated_at = $2
 FROM campaigns c
-WHERE r.org_id = $2 AND r.id = $3 AND c.org_id = $2 AND c.id = r.campaign_id
+WHERE r.org_id = $3 AND r.id = $4 AND c.org_id = $3 AND c.id = r.campaign_id
   AND c.status = 'running' AND r.status = 'queued'
 RETURNING r.id, r.campaign_id, r.contact_id, r.channel, r.address
 `
 
 type ClaimChatRecipientParams struct {
+	JobID pgtype.Int8
 	Now   time.Time
 	OrgID uuid.UUID
 	ID    int64
@@ -279,10 +280,18 @@ type ClaimChatRecipientRow struct {
 }
 
 // A chat send job's recipient, while the campaign runs: queued moves to
-// sending (the message is written in the same transaction), or a
-// recipient this job already moved (a retry) is returned as it is.
+// sending, claimed by the job (the message is written in the same
+// transaction). A retry finds its recipient through GetRecipientForSend
+// and send_job_id; another job for the same recipient (resume enqueues
+// every queued recipient, and an older job may still be pending) finds
+// it claimed by someone else and sends nothing.
 func (q *Queries) ClaimChatRecipient(ctx context.Context, db DBTX, arg ClaimChatRecipientParams) (ClaimChatRecipientRow, error) {
-	row := db.QueryRow(ctx, claimChatRecipient, arg.Now, arg.OrgID, arg.ID)
+	row := db.QueryRow(ctx, claimChatRecipient,
+		arg.JobID,
+		arg.Now,
+		arg.OrgID,
+		arg.ID,
+	)
 	var i ClaimChatRecipientRow
 	err := row.Scan(
 		&i.ID,
