@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard/switchboard/internal/apidocs"
 	"github.com/switchboard/switchboard/internal/apikeys"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/campaigns"
 	"github.com/switchboard/switchboard/internal/channels"
 	"github.com/switchboard/switchboard/internal/config"
 	"github.com/switchboard/switchboard/internal/contacts"
@@ -110,12 +111,22 @@ func (sh *shared) workers(d Deps) *river.Workers {
 		Sandbox: cfg.Sandbox, SandboxAPI: cfg.PublicBaseURL + "/sandbox/_api",
 		HTTP: providers.NewHTTPClient(cfg.ProviderTimeout, false), Now: d.Now,
 	})
-	river.AddWorker(w, &messaging.SendWorker{
+	send := &messaging.SendWorker{
 		DB: d.Pool, Senders: messaging.Senders(sh.channels, sh.providers, cfg.PublicBaseURL),
 		Storage: sh.storage, Files: sh.files, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL,
 		Pacer:  ratelimit.NewPacer(50 * time.Millisecond),
 		Notify: conversations.NotifyOutbound, Now: d.Now, Logger: d.Logger,
+	}
+	river.AddWorker(w, send)
+	river.AddWorker(w, &campaigns.StartWorker{DB: d.Pool, Now: d.Now})
+	river.AddWorker(w, &campaigns.TickWorker{DB: d.Pool, Now: d.Now, Logger: d.Logger})
+	river.AddWorker(w, &campaigns.EmailBatchWorker{
+		DB: d.Pool, Store: sh.channels, SendGrid: sh.providers.SendGrid, Tokens: sh.tokens,
+		PublicBaseURL: cfg.PublicBaseURL, Now: d.Now, Logger: d.Logger,
 	})
+	// Chat recipients go through the same SendWorker as single sends: one
+	// rate limit per org and channel, one pacer, one result batcher.
+	river.AddWorker(w, &campaigns.ChatSendWorker{DB: d.Pool, Messages: send, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now})
 	river.AddWorker(w, &webhooks.ProcessWorker{
 		DB: d.Pool, Receiver: &conversations.Service{DB: d.Pool, Storage: sh.storage, Now: d.Now},
 		Channels: sh.channels, Telegram: sh.providers.Telegram,
@@ -138,6 +149,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(conversations.MediaCleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return conversations.MediaCleanupArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "inbound_media_cleanup", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(campaigns.TickInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return campaigns.TickArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "campaign_tick", RunOnStart: true}),
 	}
 }
 
@@ -203,6 +217,7 @@ func NewAPI(d Deps) (*API, error) {
 	(&channels.Handlers{DB: d.Pool, Jobs: rc, Store: sh.channels, Now: d.Now, PublicBaseURL: cfg.PublicBaseURL, Sandbox: cfg.Sandbox}).Register(srv.API)
 	sends := &messaging.Sends{DB: d.Pool, Jobs: rc, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}
 	(&messaging.Handlers{DB: d.Pool, Sends: sends, Storage: sh.storage}).Register(srv.API)
+	(&campaigns.Handlers{DB: d.Pool, Jobs: rc, Pricer: campaigns.DefaultPrices, Now: d.Now}).Register(srv.API)
 	hub := conversations.NewHub(d.Pool.Config().ConnConfig, d.Logger.With().Str("component", "conversations_listener").Logger())
 	(&conversations.Handlers{DB: d.Pool, Sends: sends, Hub: hub, Now: d.Now,
 		BotUsername: func(ctx context.Context, orgID uuid.UUID) (string, error) {

@@ -47,6 +47,8 @@ var Scopes = []Scope{
 	{"channels:write", "Change channel credentials and settings; test connections"},
 	{"messages:read", "Read outbound and inbound messages, their events, conversations and logs"},
 	{"messages:write", "Send messages, upload attachments and reply in conversations"},
+	{"campaigns:read", "List and read campaigns, their estimates and recipients"},
+	{"campaigns:write", "Create, edit, start, pause, resume, cancel and delete campaigns"},
 	{"pricing:read", "Read the price table campaign estimates use"},
 	{"pricing:write", "Change the price table"},
 }

@@ -24,6 +24,9 @@ type Message struct {
 	Body        string           `json:"body,omitempty"`
 	Truncated   bool             `json:"truncated,omitempty"`
 	Attachments []AttachmentInfo `json:"attachments,omitempty"`
+	// Headers are the extra headers of the message (SendGrid: the
+	// personalization's, such as List-Unsubscribe).
+	Headers map[string]string `json:"headers,omitempty"`
 	// Status is the latest simulated state: accepted, queued, processed,
 	// sent, delivered, read, opened, clicked, bounced, dropped, deferred,
 	// failed, undelivered, spam, received.

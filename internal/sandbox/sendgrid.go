@@ -26,6 +26,7 @@ const (
 	sgMaxBody       = 30 << 20
 	sgMaxRecipients = 1000
 	sgMaxCustomArgs = 10_000
+	sgMaxSubsBytes  = 10_000
 	sgMaxCategories = 10
 	sgBatchMax      = 1000
 	sgBatchEvery    = 100 * time.Millisecond
@@ -131,6 +132,11 @@ type sgPersonalization struct {
 	BCC        []sgAddress       `json:"bcc"`
 	Subject    string            `json:"subject"`
 	CustomArgs map[string]string `json:"custom_args"`
+	// Substitutions replace their keys in the subject and content for
+	// this personalization only (SendGrid's legacy substitutions, which
+	// campaigns use to send one shared body with each recipient's values).
+	Substitutions map[string]string `json:"substitutions"`
+	Headers       map[string]string `json:"headers"`
 }
 
 type sgAddress struct {
@@ -143,6 +149,8 @@ type sgRecipient struct {
 	email   string
 	subject string
 	custom  map[string]string
+	subs    map[string]string
+	headers map[string]string
 	magic   magic
 }
 
@@ -279,6 +287,18 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 		if subject == "" && m.TemplateID == "" {
 			bad(fmt.Sprintf("personalizations.%d.subject", i), "The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.")
 		}
+		subsSize := 0
+		for k, v := range p.Substitutions {
+			subsSize += len(k) + len(v)
+		}
+		if subsSize > sgMaxSubsBytes {
+			bad(fmt.Sprintf("personalizations.%d.substitutions", i), "The total size of substitutions in a personalization must be less than 10000 bytes.")
+		}
+		for k := range p.Headers {
+			if sgReservedHeaders[strings.ToLower(k)] {
+				bad(fmt.Sprintf("personalizations.%d.headers", i), fmt.Sprintf("The header %q is reserved and cannot be set.", k))
+			}
+		}
 		custom := m.CustomArgs
 		if len(p.CustomArgs) > 0 {
 			custom = make(map[string]string, len(m.CustomArgs)+len(p.CustomArgs))
@@ -299,7 +319,8 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 				if !validEmail(a.Email) || mg.invalid {
 					bad(fmt.Sprintf("personalizations.%d.%s.%d.email", i, group.kind, j), "Does not contain a valid address.")
 				}
-				recipients = append(recipients, sgRecipient{email: a.Email, subject: subject, custom: custom, magic: mg})
+				recipients = append(recipients, sgRecipient{email: a.Email, subject: sgSubstitute(subject, p.Substitutions),
+					custom: custom, subs: p.Substitutions, headers: p.Headers, magic: mg})
 			}
 		}
 	}
@@ -310,6 +331,28 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 		bad("custom_args", "The custom_args parameter must be less than 10000 bytes.")
 	}
 	return recipients, errs
+}
+
+// sgReservedHeaders are headers SendGrid sets itself and refuses in
+// personalizations.
+var sgReservedHeaders = map[string]bool{
+	"x-sg-id": true, "x-sg-eid": true, "received": true, "dkim-signature": true, "content-type": true,
+	"content-transfer-encoding": true, "to": true, "from": true, "subject": true, "reply-to": true, "cc": true, "bcc": true,
+}
+
+// sgSubstitute replaces each substitution key in s with its value, in one
+// pass (a value is never substituted again).
+func sgSubstitute(s string, subs map[string]string) string {
+	if len(subs) == 0 || s == "" {
+		return s
+	}
+	pairs := make([]string, 0, 2*len(subs))
+	for k, v := range subs {
+		if k != "" {
+			pairs = append(pairs, k, v)
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 func validEmail(s string) bool {
@@ -331,10 +374,14 @@ func (s *Sandbox) sgAccepted(apiKey, id string, m *sgMail, recipients []sgRecipi
 	}
 	_, target := s.sgTarget(apiKey)
 	for i, rc := range recipients {
+		body, url := body, url
+		if len(rc.subs) > 0 {
+			body, url = sgBodyAndLinkFor(m, rc.subs)
+		}
 		s.record(&Message{
 			Provider: ProviderSendGrid, Direction: "outbound", ID: id, Account: sendgridKeyID(apiKey),
 			From: from, To: rc.email, Subject: rc.subject, Body: body, Attachments: atts,
-			Status: "accepted", At: now,
+			Headers: rc.headers, Status: "accepted", At: now,
 		})
 		plan := s.sgPlan(b, rc.magic)
 		if target == "" {
@@ -349,7 +396,9 @@ func (s *Sandbox) sgAccepted(apiKey, id string, m *sgMail, recipients []sgRecipi
 			ok := s.disp.at(time.Duration(n+1)*b.webhookDelay(), func() {
 				at := s.now()
 				s.messages.setStatus(ProviderSendGrid, id, rc.email, sgStatus[ev], "", at)
-				s.sgEmit(apiKey, ev, func() []byte { return sgEvent(ev, id, sgMessageID, rc, m.Categories, url, at) })
+				s.sgEmit(apiKey, ev, func() []byte {
+					return sgEvent(ev, id, sgMessageID, rc, m.Categories, url, at)
+				})
 			})
 			if !ok {
 				s.warnDropped()
@@ -496,6 +545,17 @@ func sgBodyAndLink(m *sgMail) (string, string) {
 		text = html
 	}
 	return text, link
+}
+
+// sgBodyAndLinkFor is sgBodyAndLink of the mail as one personalization
+// receives it: its substitutions applied to the content.
+func sgBodyAndLinkFor(m *sgMail, subs map[string]string) (string, string) {
+	cp := *m
+	cp.Content = append(cp.Content[:0:0], m.Content...)
+	for i := range cp.Content {
+		cp.Content[i].Value = sgSubstitute(cp.Content[i].Value, subs)
+	}
+	return sgBodyAndLink(&cp)
 }
 
 // sgTarget returns the event webhook settings of an API key and its URL

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/switchboard/switchboard/internal/campaigns"
 	"github.com/switchboard/switchboard/internal/contacts"
 	"github.com/switchboard/switchboard/internal/conversations"
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
@@ -77,8 +78,12 @@ type effects struct {
 	readers   []string                           // Instagram reads: who read...
 	watermark []time.Time                        // ...up to when
 	suppress  map[contacts.Channel][]suppress
-	done      []int64
-	errs      []string
+	// campaignMail are the events of campaign emails (those carrying a
+	// recipient id in their custom args): they have no outbound message,
+	// only a campaign recipient.
+	campaignMail []campaigns.SendGridEvent
+	done         []int64
+	errs         []string
 }
 
 func newEffects() *effects {
@@ -145,7 +150,15 @@ func (e *effects) addSendGrid(r dbsqlc.LockPendingWebhookEventsRow) error {
 	case "spamreport":
 		d = detail("reason", "the recipient reported the message as spam")
 	}
-	e.status(ProviderSendGrid, ev.ProviderMessageID, status, at, d)
+	if rid := ev.Arg(campaigns.ArgRecipientID); rid != "" {
+		code, reason := "", ev.Reason
+		if ev.Event == "bounce" {
+			code = ev.Status
+		}
+		e.campaignMail = append(e.campaignMail, campaigns.SendGridEvent{RecipientArg: rid, Status: status, OccurredAt: at, Code: code, Reason: reason})
+	} else {
+		e.status(ProviderSendGrid, ev.ProviderMessageID, status, at, d)
+	}
 
 	email := strings.ToLower(strings.TrimSpace(ev.Email))
 	if email == "" {
@@ -254,7 +267,14 @@ func (e *effects) apply(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, now tim
 			if err := conversations.NotifyOutboundMessages(ctx, tx, orgID, ids); err != nil {
 				return err
 			}
+			// Chat messages of campaigns move their recipients too.
+			if err := campaigns.ApplyMessageEvents(ctx, tx, orgID, provider, evs); err != nil {
+				return err
+			}
 		}
+	}
+	if err := campaigns.ApplySendGridEvents(ctx, tx, orgID, e.campaignMail); err != nil {
+		return err
 	}
 	for _, ch := range []contacts.Channel{contacts.ChannelEmail, contacts.ChannelWhatsApp} {
 		list := e.suppress[ch]

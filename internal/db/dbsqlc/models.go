@@ -33,6 +33,72 @@ type ApiKeyUsageDaily struct {
 	Requests int64
 }
 
+type Campaign struct {
+	ID                uuid.UUID
+	OrgID             uuid.UUID
+	Name              string
+	Status            string
+	Channels          []string
+	TemplateIds       []uuid.UUID
+	Delivery          string
+	IncludeGroupIds   []uuid.UUID
+	ExcludeGroupIds   []uuid.UUID
+	ScheduledAt       *time.Time
+	ThrottlePerSecond pgtype.Int4
+	SettleSeconds     int32
+	TargetedCount     int32
+	QueuedCount       int32
+	SentCount         int32
+	DeliveredCount    int32
+	OpenedCount       int32
+	ReadCount         int32
+	ClickedCount      int32
+	BouncedCount      int32
+	SpamCount         int32
+	FailedCount       int32
+	UnsubscribedCount int32
+	CancelledCount    int32
+	CreatedBy         uuid.NullUUID
+	UpdatedBy         uuid.NullUUID
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	StartedAt         *time.Time
+	MaterializedAt    *time.Time
+	PausedAt          *time.Time
+	LastSentAt        *time.Time
+	CompletedAt       *time.Time
+	CancelledAt       *time.Time
+}
+
+type CampaignRecipient struct {
+	ID                int64
+	OrgID             uuid.UUID
+	CampaignID        uuid.UUID
+	ContactID         uuid.UUID
+	Channel           string
+	Address           string
+	Status            string
+	MessageID         uuid.NullUUID
+	ProviderMessageID *string
+	SendJobID         pgtype.Int8
+	ErrorCode         string
+	Error             string
+	LastEvent         string
+	LastEventAt       *time.Time
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	OpenedAt          *time.Time
+	ReadAt            *time.Time
+	ClickedAt         *time.Time
+	BouncedAt         *time.Time
+	SpamAt            *time.Time
+	FailedAt          *time.Time
+	UnsubscribedAt    *time.Time
+	CancelledAt       *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
 type ChannelSetting struct {
 	OrgID         uuid.UUID
 	Channel       string

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +162,90 @@ func TestSandboxMagicRecipients(t *testing.T) {
 	pe, ok = providers.AsError(err)
 	require.True(t, ok)
 	require.Equal(t, "missing_scope", pe.Code)
+}
+
+// TestSandboxBatchSend sends one request to several recipients, each with
+// its own substitutions, List-Unsubscribe header and custom args: every
+// recipient receives the shared body with its own values, and its events
+// carry its own custom args.
+func TestSandboxBatchSend(t *testing.T) {
+	t.Parallel()
+
+	base := newSandbox(t)
+	c := sendgrid.New(base+"/sendgrid", nil)
+	ctx := context.Background()
+	cr := sendgrid.Credentials{APIKey: "SG.batch-key.secret", FromEmail: "news@example.com", FromName: "News"}
+
+	events := make(chan sendgrid.Event, 64)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		batch, err := sendgrid.ParseEvents(body)
+		if err != nil {
+			t.Errorf("parsing sandbox events: %v", err)
+		}
+		for _, e := range batch {
+			select {
+			case events <- e:
+			default:
+			}
+		}
+	}))
+	t.Cleanup(recv.Close)
+	_, err := c.ConfigureEventWebhook(ctx, cr, recv.URL+"/api/callbacks/sendgrid")
+	require.NoError(t, err)
+
+	names := []string{"Ada", "Bob", "Cy"}
+	b := sendgrid.Batch{Subject: "Spring sale", Text: "Hi -name-, see -link-", HTML: `<p>Hi -name-, <a href="-link-">see</a></p>`,
+		CustomArgs: map[string]string{"sb_campaign_id": "camp-1"}}
+	for i, n := range names {
+		b.Recipients = append(b.Recipients, sendgrid.BatchRecipient{
+			To: strings.ToLower(n) + "@example.org", Subject: "Sale for " + n,
+			Substitutions: map[string]string{"-name-": n, "-link-": "https://app.example.com/u/" + n},
+			Headers:       map[string]string{"List-Unsubscribe": "<https://app.example.com/u/" + n + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+			CustomArgs:    map[string]string{"sb_recipient_id": strconv.Itoa(i + 1)},
+		})
+	}
+	sent, err := c.BatchSend(ctx, cr, b)
+	require.NoError(t, err)
+	require.Equal(t, 202, sent.Status)
+	require.NotEmpty(t, sent.MessageID)
+
+	for _, n := range names {
+		msgs := sandboxMessages(t, base, "sendgrid", strings.ToLower(n)+"@example.org")
+		require.Len(t, msgs, 1)
+		require.Equal(t, sent.MessageID, msgs[0].ID)
+		require.Equal(t, "Sale for "+n, msgs[0].Subject)
+		require.Equal(t, "Hi "+n+", see https://app.example.com/u/"+n, msgs[0].Body)
+		require.Equal(t, "<https://app.example.com/u/"+n+">", msgs[0].Headers["List-Unsubscribe"])
+	}
+
+	// Each recipient's delivered event names its own recipient id and the
+	// shared campaign id.
+	delivered := map[string]string{}
+	deadline := time.After(10 * time.Second)
+	for len(delivered) < len(names) {
+		select {
+		case e := <-events:
+			require.Equal(t, sent.MessageID, e.ProviderMessageID)
+			require.Equal(t, "camp-1", e.Arg("sb_campaign_id"))
+			if e.Event == "delivered" {
+				delivered[e.Arg("sb_recipient_id")] = e.Email
+			}
+		case <-deadline:
+			t.Fatalf("delivered events so far: %v", delivered)
+		}
+	}
+	require.Equal(t, map[string]string{"1": "ada@example.org", "2": "bob@example.org", "3": "cy@example.org"}, delivered)
+
+	// Refused before sending: too many recipients, substitutions too big.
+	big := sendgrid.Batch{Subject: "s", Text: "t", Recipients: make([]sendgrid.BatchRecipient, sendgrid.MaxBatchRecipients+1)}
+	_, err = c.BatchSend(ctx, cr, big)
+	pe, ok := providers.AsError(err)
+	require.True(t, ok)
+	require.Equal(t, providers.KindPermanent, pe.Kind)
+	_, err = c.BatchSend(ctx, cr, sendgrid.Batch{Subject: "s", Text: "t", Recipients: []sendgrid.BatchRecipient{
+		{To: "a@example.org", Substitutions: map[string]string{"-x-": strings.Repeat("x", sendgrid.MaxSubstitutionBytes)}}}})
+	pe, ok = providers.AsError(err)
+	require.True(t, ok)
+	require.Equal(t, "invalid_message", pe.Code)
 }

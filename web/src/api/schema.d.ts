@@ -262,6 +262,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List campaigns
+         * @description Newest first, with keyset pagination.
+         */
+        get: operations["list-campaigns"];
+        put?: never;
+        /** Create a draft campaign */
+        post: operations["create-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate recipients and cost of an audience
+         * @description Counts, in one SQL statement, the contacts of the include groups (each once), those excluded by group, and per channel the recipients and why the others are left out (no address, opted out, suppressed), with the cost from the organization's prices. Exactly what starting the campaign would send.
+         */
+        post: operations["estimate-audience"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a campaign with its counters */
+        get: operations["get-campaign"];
+        /** Change a draft campaign */
+        put: operations["update-campaign"];
+        post?: never;
+        /** Delete a draft campaign */
+        delete: operations["delete-campaign"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a campaign
+         * @description Recipients not yet sent are marked cancelled.
+         */
+        post: operations["cancel-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Estimate a campaign's recipients and cost as it stands */
+        get: operations["estimate-campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a running campaign
+         * @description No new message is sent within seconds; resume continues where it stopped.
+         */
+        post: operations["pause-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a campaign's recipients
+         * @description In id order, with keyset pagination; filter by status and channel.
+         */
+        get: operations["list-campaign-recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/recipients.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a campaign's recipients as CSV
+         * @description Streamed, page by page; same filters as the list.
+         */
+        get: operations["export-campaign-recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused campaign
+         * @description Sends to the recipients still queued; nobody is sent to twice.
+         */
+        post: operations["resume-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start or schedule a campaign
+         * @description Starts now (status running; recipients are written and queued by a job), or schedules the start (status scheduled) at scheduled_at — the body's, else the campaign's own — when that is in the future.
+         */
+        post: operations["start-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -1686,6 +1883,19 @@ export interface components {
             /** @example Bearer */
             token_type: string;
         };
+        Audience: {
+            /** @description The channels in preference order, each with an approved template of that channel. */
+            channels: components["schemas"]["ChannelTemplate"][] | null;
+            /**
+             * @description first_available (default): each contact once, on the first channel of the order it can be reached on. every_channel: on every selected channel it can be reached on.
+             * @enum {string}
+             */
+            delivery?: "first_available" | "every_channel";
+            /** @description Groups whose contacts are left out. */
+            exclude_group_ids?: string[] | null;
+            /** @description Groups whose contacts are targeted (a contact in several counts once). */
+            include_group_ids: string[] | null;
+        };
         "Bulk-group-contactsRequest": {
             /** @enum {string} */
             action: "add" | "remove";
@@ -1693,6 +1903,85 @@ export interface components {
             filter?: components["schemas"]["ContactFilter"];
             group_ids: string[] | null;
             ids?: string[] | null;
+        };
+        Campaign: {
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** @description In preference order. */
+            channels: components["schemas"]["ChannelTemplate"][] | null;
+            /** Format: date-time */
+            completed_at: string | null;
+            counters: components["schemas"]["Counters"];
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            /** @enum {string} */
+            delivery: "first_available" | "every_channel";
+            exclude_group_ids: string[] | null;
+            id: string;
+            include_group_ids: string[] | null;
+            /** Format: date-time */
+            last_sent_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the recipients were written; null until the start job ran.
+             */
+            materialized_at: string | null;
+            name: string;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** Format: date-time */
+            scheduled_at: string | null;
+            /** Format: int64 */
+            settle_seconds: number;
+            /** Format: date-time */
+            started_at: string | null;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
+            /** Format: int64 */
+            throttle_per_second: number | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        CampaignPage: {
+            items: components["schemas"]["Campaign"][] | null;
+            /** @description Pass as cursor for the next (older) page; absent on the last. */
+            next_cursor?: string;
+        };
+        ChannelEstimate: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /**
+             * Format: int64
+             * @description recipients × unit price, in millionths of the currency.
+             */
+            cost_micros: number;
+            currency: string;
+            /**
+             * Format: int64
+             * @description Contacts that got as far as this channel in the preference order and have no address on it.
+             */
+            no_address: number;
+            /**
+             * Format: int64
+             * @description ...that opted out of this channel (consent).
+             */
+            opted_out: number;
+            /**
+             * Format: int64
+             * @description Messages this channel will send.
+             */
+            recipients: number;
+            /**
+             * Format: int64
+             * @description ...whose address is on the suppression list.
+             */
+            suppressed: number;
+            /**
+             * Format: int64
+             * @description Price of one message, in millionths of the currency.
+             */
+            unit_price_micros: number;
         };
         ChannelList: {
             /** @description All four channels, configured or not. */
@@ -1759,6 +2048,12 @@ export interface components {
             verify_token?: string;
             /** @description Where the provider calls us; empty until the settings are first saved. */
             webhook_urls: components["schemas"]["WebhookURL"][] | null;
+        };
+        ChannelTemplate: {
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** @description An approved template of the channel. */
+            template_id: string;
         };
         CheckPreview: {
             html: string;
@@ -2006,6 +2301,68 @@ export interface components {
              */
             affected: number;
         };
+        Counters: {
+            /**
+             * Format: int64
+             * @description Email recipients whose message bounced.
+             */
+            bounced: number;
+            /**
+             * Format: int64
+             * @description Recipients never sent because the campaign was cancelled.
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Email recipients who clicked a link (first click).
+             */
+            clicked: number;
+            /**
+             * Format: int64
+             * @description Recipients the provider reported delivered.
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description Recipients whose message could not be sent or delivered (refused, dropped, undelivered).
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Email recipients who opened the message (first open).
+             */
+            opened: number;
+            /**
+             * Format: int64
+             * @description Recipients waiting to be sent right now (falls as they are sent, fail or are cancelled).
+             */
+            queued: number;
+            /**
+             * Format: int64
+             * @description Chat recipients who read the message.
+             */
+            read: number;
+            /**
+             * Format: int64
+             * @description Recipients the provider accepted.
+             */
+            sent: number;
+            /**
+             * Format: int64
+             * @description Email recipients who reported the message as spam.
+             */
+            spam: number;
+            /**
+             * Format: int64
+             * @description Recipients written when the campaign started (one per contact and channel sent to).
+             */
+            targeted: number;
+            /**
+             * Format: int64
+             * @description Recipients who unsubscribed from the message.
+             */
+            unsubscribed: number;
+        };
         "Create-api-keyRequest": {
             /**
              * Format: date-time
@@ -2046,6 +2403,36 @@ export interface components {
             message?: string;
             /** @description The value at the given location */
             value?: unknown;
+        };
+        Estimate: {
+            /** @description In preference order. */
+            channels: components["schemas"]["ChannelEstimate"][] | null;
+            /**
+             * Format: int64
+             * @description Contacts in the include groups, each counted once however many groups hold it.
+             */
+            contacts: number;
+            /**
+             * Format: int64
+             * @description Total cost, in millionths of the currency.
+             */
+            cost_micros: number;
+            currency: string;
+            /**
+             * Format: int64
+             * @description Of those, contacts in an exclude group.
+             */
+            excluded_by_group: number;
+            /**
+             * Format: int64
+             * @description Messages in total (one per contact and channel sent to).
+             */
+            recipients: number;
+            /**
+             * Format: int64
+             * @description Contacts (not excluded) reachable on none of the selected channels.
+             */
+            unreachable: number;
         };
         Event: {
             detail: {
@@ -2147,6 +2534,32 @@ export interface components {
             items: components["schemas"]["InboundLogMessage"][] | null;
             /** @description Pass as cursor for the next (older) page; absent on the last. */
             next_cursor?: string;
+        };
+        Input: {
+            /** @description The channels in preference order, each with an approved template of that channel. */
+            channels: components["schemas"]["ChannelTemplate"][] | null;
+            /**
+             * @description first_available (default): each contact once, on the first channel of the order it can be reached on. every_channel: on every selected channel it can be reached on.
+             * @enum {string}
+             */
+            delivery?: "first_available" | "every_channel";
+            /** @description Groups whose contacts are left out. */
+            exclude_group_ids?: string[] | null;
+            /** @description Groups whose contacts are targeted (a contact in several counts once). */
+            include_group_ids: string[] | null;
+            name: string;
+            /** @description When to start if started with schedule: an RFC 3339 time, or a local time (YYYY-MM-DDTHH:MM[:SS]) read in the organization's timezone. */
+            scheduled_at?: string;
+            /**
+             * Format: int64
+             * @description How long after the last send the campaign completes even without every delivery report (default 3600).
+             */
+            settle_seconds?: number;
+            /**
+             * Format: int64
+             * @description At most this many recipients a second; absent: as fast as the channels allow.
+             */
+            throttle_per_second?: number;
         };
         Invitation: {
             /** Format: date-time */
@@ -2545,6 +2958,43 @@ export interface components {
             email_footer_html: string;
             email_footer_text?: string;
         };
+        Recipient: {
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "whatsapp" | "telegram" | "instagram";
+            /** Format: date-time */
+            clicked_at: string | null;
+            contact_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            error: string;
+            error_code: string;
+            /** Format: date-time */
+            failed_at: string | null;
+            /** Format: int64 */
+            id: number;
+            last_event: string;
+            /** Format: date-time */
+            last_event_at: string | null;
+            /** @description Chat channels: the outbound message (GET /messages/{id}). */
+            message_id: string;
+            /** Format: date-time */
+            opened_at: string | null;
+            provider_message_id: string | null;
+            /** Format: date-time */
+            read_at: string | null;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "delivered" | "read" | "opened" | "clicked" | "failed" | "bounced" | "spam" | "undelivered" | "cancelled";
+        };
+        RecipientPage: {
+            items: components["schemas"]["Recipient"][] | null;
+            /** @description Pass as cursor for the next page; absent on the last. */
+            next_cursor?: string;
+        };
         RefreshInputBody: {
             /** @description Omit to use the sb_session cookie. */
             refresh_token?: string;
@@ -2708,6 +3158,12 @@ export interface components {
             contact_id?: string;
             /** @description Make a new code even if one is usable (the old link stops working). */
             rotate?: boolean;
+        };
+        StartRequest: {
+            /** @description Start right away, even if the campaign has a scheduled time. */
+            now?: boolean;
+            /** @description Start at this time instead (RFC 3339, or a local time read in the organization's timezone). */
+            scheduled_at?: string;
         };
         Suppression: {
             /** @enum {string} */
@@ -3868,6 +4324,834 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-campaigns": {
+        parameters: {
+            query?: {
+                status?: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "create-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Input"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "estimate-audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Audience"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "update-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Input"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cancel-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "estimate-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pause-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-campaign-recipients": {
+        parameters: {
+            query?: {
+                status?: "queued" | "sending" | "sent" | "delivered" | "read" | "opened" | "clicked" | "failed" | "bounced" | "spam" | "undelivered" | "cancelled";
+                channel?: "email" | "whatsapp" | "telegram" | "instagram";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "export-campaign-recipients": {
+        parameters: {
+            query?: {
+                status?: "queued" | "sending" | "sent" | "delivered" | "read" | "opened" | "clicked" | "failed" | "bounced" | "spam" | "undelivered" | "cancelled";
+                channel?: "email" | "whatsapp" | "telegram" | "instagram";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "resume-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "start-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
