@@ -47,7 +47,7 @@ func TestChatSendWorker(t *testing.T) {
 	cfg := &config.Config{ProviderTimeout: 10 * time.Second}
 	cfg.Providers.Telegram = srv.URL + "/sandbox/telegram"
 	tokens := suppression.NewTokens(secret)
-	send := &messaging.SendWorker{DB: bd.pool, Senders: messaging.Senders(bd.pool, store, messaging.NewProviders(cfg), srv.URL),
+	send := &messaging.SendWorker{DB: bd.pool, Senders: messaging.Senders(store, messaging.NewProviders(cfg), srv.URL),
 		Storage: st, Tokens: tokens, PublicBaseURL: srv.URL, Now: time.Now, Logger: zerolog.Nop()}
 	w := &ChatSendWorker{DB: bd.pool, Messages: send, Tokens: tokens, PublicBaseURL: srv.URL, Now: time.Now}
 
