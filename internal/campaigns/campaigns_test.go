@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard/switchboard/internal/db/dbsqlc"
+	"github.com/switchboard/switchboard/internal/notifications"
 	"github.com/switchboard/switchboard/internal/tenanttest"
 )
 
@@ -335,6 +337,9 @@ func TestScheduledStartAndCompletion(t *testing.T) {
 	c, err = Get(ctx, bd.pool, fx.orgID, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, StatusRunning, c.Status, "sent, not yet final, and still settling")
+	page, err := notifications.List(ctx, bd.pool, fx.orgID, fx.userID, notifications.ListParams{})
+	require.NoError(t, err)
+	require.Empty(t, page.Items, "no notification before completion")
 
 	// Two reach a final status; the third never reports: the settling
 	// time completes the campaign.
@@ -350,6 +355,30 @@ func TestScheduledStartAndCompletion(t *testing.T) {
 	c, err = Get(ctx, bd.pool, fx.orgID, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, StatusCompleted, c.Status)
+
+	// Its creator is told once, with the headline counts and a link to it.
+	_, err = CompleteDone(ctx, bd.pool, sent.Add(12*time.Minute))
+	require.NoError(t, err)
+	page, err = notifications.List(ctx, bd.pool, fx.orgID, fx.userID, notifications.ListParams{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	n := page.Items[0]
+	require.Equal(t, "campaign.completed", n.Kind)
+	require.Equal(t, `Campaign "Later" completed`, n.Title)
+	require.Equal(t, "3 of 3 recipients sent: 1 delivered, 0 opened, 0 clicked, 1 bounced, 0 failed.", n.Body)
+	require.Equal(t, "/messaging/campaigns/"+c.ID.String(), n.Link)
+}
+
+func TestCompletionNoticeCounts(t *testing.T) {
+	t.Parallel()
+	n := completionNotice(dbsqlc.Campaign{
+		ID: uuid.New(), OrgID: uuid.New(), Name: "Spring", CreatedBy: uuid.NullUUID{UUID: uuid.New(), Valid: true},
+		TargetedCount: 1_204_000, SentCount: 1_203_999, DeliveredCount: 1_180_000, OpenedCount: 512, ReadCount: 40,
+		ClickedCount: 7, BouncedCount: 24, FailedCount: 1, CancelledCount: 1,
+	})
+	require.Equal(t, "1,203,999 of 1,204,000 recipients sent: 1,180,000 delivered, 512 opened, 40 read, 7 clicked, 24 bounced, 1 failed. 1 cancelled.", n.Body)
+	require.Equal(t, "-1,000", thousands(-1000))
+	require.Equal(t, "999", thousands(999))
 }
 
 func TestRoutes(t *testing.T) {

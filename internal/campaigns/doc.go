@@ -30,8 +30,9 @@
 // campaign's counters by the milestones set for the first time, in one
 // statement (webhook processing calls it through SendGridEvents and
 // MessageEvents). A periodic job completes running campaigns once nothing
-// is in play or the settling time after the last send has passed, and
-// another starts scheduled campaigns when they are due.
+// is in play or the settling time after the last send has passed (its
+// creator gets a campaign.completed notification in the same
+// transaction), and another starts scheduled campaigns when they are due.
 //
 // Costs come from a Pricer; FlatPricer stands in until the org price
 // table (Settings → Pricing) lands.

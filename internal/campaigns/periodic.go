@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/jobqueue"
+	"github.com/switchboard/switchboard/internal/notifications"
 )
 
 // TickInterval is how often the scheduler starts due campaigns and
@@ -92,6 +95,8 @@ func StartDue(ctx context.Context, db dbutil.Executor, jobs Inserter, now time.T
 
 // CompleteDone completes every running campaign that is done (see
 // CompleteIfDone): one cheap probe each of the recipients still in play.
+// A campaign completes and its creator is told (completionNotice) in one
+// transaction, so the notification exists exactly when the completion does.
 func CompleteDone(ctx context.Context, db dbutil.Executor, now time.Time) (int, error) {
 	q := dbsqlc.New()
 	running, err := q.RunningCampaigns(ctx, db)
@@ -100,14 +105,76 @@ func CompleteDone(ctx context.Context, db dbutil.Executor, now time.Time) (int, 
 	}
 	n := 0
 	for _, c := range running {
-		_, err := q.CompleteIfDone(ctx, db, dbsqlc.CompleteIfDoneParams{OrgID: c.OrgID, ID: c.ID, Now: &now})
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
+		done := false
+		err := dbutil.WithTx(ctx, db, func(tx pgx.Tx) error {
+			row, err := q.CompleteIfDone(ctx, tx, dbsqlc.CompleteIfDoneParams{OrgID: c.OrgID, ID: c.ID, Now: &now})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			done = true
+			if !row.CreatedBy.Valid {
+				return nil // the creator's account is gone: nobody to tell
+			}
+			_, err = notifications.Create(ctx, tx, completionNotice(row), now)
+			if errors.Is(err, notifications.ErrNotMember) {
+				return nil // the creator left the org since
+			}
+			if err != nil {
+				return fmt.Errorf("notifying its creator: %w", err)
+			}
+			return nil
+		})
 		if err != nil {
 			return n, fmt.Errorf("completing campaign %s: %w", c.ID, err)
 		}
-		n++
+		if done {
+			n++
+		}
 	}
 	return n, nil
+}
+
+// completionNotice tells a completed campaign's creator its headline
+// figures: how many were sent and how they ended.
+func completionNotice(c dbsqlc.Campaign) notifications.Params {
+	// Opened counts emails, read counts chat messages: both show when both
+	// channels were used.
+	seen := thousands(c.OpenedCount) + " opened"
+	if c.ReadCount > 0 {
+		seen += ", " + thousands(c.ReadCount) + " read"
+	}
+	body := fmt.Sprintf("%s of %s recipients sent: %s delivered, %s, %s clicked, %s bounced, %s failed.",
+		thousands(c.SentCount), thousands(c.TargetedCount), thousands(c.DeliveredCount),
+		seen, thousands(c.ClickedCount), thousands(c.BouncedCount), thousands(c.FailedCount))
+	if c.CancelledCount > 0 {
+		body += fmt.Sprintf(" %s cancelled.", thousands(c.CancelledCount))
+	}
+	return notifications.Params{
+		OrgID: c.OrgID, UserID: c.CreatedBy.UUID,
+		Kind:  "campaign.completed",
+		Title: fmt.Sprintf("Campaign %q completed", c.Name),
+		Body:  body,
+		Link:  "/messaging/campaigns/" + c.ID.String(),
+	}
+}
+
+// thousands writes n with comma separators (1,204,000), as the app shows counts.
+func thousands(n int32) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
