@@ -38,34 +38,46 @@ DELETE FROM campaigns WHERE org_id = @org_id AND id = @id AND status = 'draft';
 SELECT id FROM contact_groups WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
 
 -- name: EstimateAudience :many
--- The estimate in one statement: a row per channel (ord, recipients and
--- why the others were left out) and a total row (channel NULL) with the
--- contacts of the include groups after dedupe, those excluded by group
--- and those reachable on no selected channel. In first_available mode a
--- channel's reasons count the contacts that got as far as it in the
--- preference order (not those already reached on an earlier channel).
+-- The estimate in one statement: a row per channel (grp 1: ord,
+-- recipients and why the others were left out), a row per channel and
+-- price key (grp 0: the recipients whose messages cost the same, with one
+-- of their addresses for Go to find the country; see campaign_price_key),
+-- and a total row (grp 3) with the contacts of the include groups after
+-- dedupe, those excluded by group and those reachable on no selected
+-- channel. In first_available mode a channel's reasons count the contacts
+-- that got as far as it in the preference order (not those already
+-- reached on an earlier channel).
 SELECT coalesce(a.channel, '')::text AS channel,
+       coalesce(k.price_key, '')::text AS price_key,
+       grouping(a.channel, k.price_key)::int AS grp,
        count(*) FILTER (WHERE a.chosen) AS recipients,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'no_address' AND (@every::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS no_address,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'opted_out' AND (@every::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS opted_out,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'suppressed' AND (@every::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS suppressed,
        count(*) FILTER (WHERE a.ord = 1) AS contacts,
        count(*) FILTER (WHERE a.ord = 1 AND a.excluded) AS excluded_by_group,
-       count(*) FILTER (WHERE a.ord = 1 AND NOT a.excluded AND a.first_ok IS NULL) AS unreachable
+       count(*) FILTER (WHERE a.ord = 1 AND NOT a.excluded AND a.first_ok IS NULL) AS unreachable,
+       coalesce(min(a.address) FILTER (WHERE a.chosen), '')::text AS sample_address
 FROM campaign_audience(@org_id, @include_group_ids::uuid[], @exclude_group_ids::uuid[], @channels::text[], @every::boolean) a
-GROUP BY GROUPING SETS ((a.channel), ());
+CROSS JOIN LATERAL (SELECT CASE WHEN a.chosen THEN campaign_price_key(a.channel, a.address) END AS price_key) k
+GROUP BY GROUPING SETS ((a.channel), (a.channel, k.price_key), ());
 
 -- name: MaterializeRecipients :execrows
 -- The start job's fan-out: every chosen row of the audience becomes a
--- queued recipient, in one statement.
-INSERT INTO campaign_recipients (org_id, campaign_id, contact_id, channel, address, status, created_at, updated_at)
-SELECT @org_id, @campaign_id, a.contact_id, a.channel, a.address, 'queued', @now, @now
+-- queued recipient, in one statement, priced by its channel and price key
+-- (the prices the start job looked up; a key without one costs nothing).
+INSERT INTO campaign_recipients (org_id, campaign_id, contact_id, channel, address, status, price_micros, created_at, updated_at)
+SELECT @org_id, @campaign_id, a.contact_id, a.channel, a.address, 'queued', coalesce(p.micros, 0), @now, @now
 FROM campaign_audience(@org_id, @include_group_ids::uuid[], @exclude_group_ids::uuid[], @channels::text[], @every::boolean) a
+LEFT JOIN (SELECT unnest(@price_channels::text[]) AS channel, unnest(@price_keys::text[]) AS price_key,
+                  unnest(@price_micros::bigint[]) AS micros) p
+       ON p.channel = a.channel AND p.price_key = campaign_price_key(a.channel, a.address)
 WHERE a.chosen;
 
 -- name: SetMaterialized :one
 -- n is what MaterializeRecipients inserted (never recounted).
-UPDATE campaigns SET materialized_at = @now::timestamptz, updated_at = @now::timestamptz, targeted_count = @n::int, queued_count = @n::int
+UPDATE campaigns SET materialized_at = @now::timestamptz, updated_at = @now::timestamptz, targeted_count = @n::int, queued_count = @n::int,
+       currency = @currency::text
 WHERE org_id = @org_id AND id = @id
 RETURNING *;
 
@@ -260,12 +272,14 @@ WITH ev AS (
         (o.spam_at IS NULL AND r.spam_at IS NOT NULL)::int AS n_spam,
         (o.failed_at IS NULL AND r.failed_at IS NOT NULL)::int AS n_failed,
         (o.unsubscribed_at IS NULL AND r.unsubscribed_at IS NOT NULL)::int AS n_unsubscribed,
+        CASE WHEN o.sent_at IS NULL AND r.sent_at IS NOT NULL THEN r.price_micros ELSE 0 END AS cost,
         r.sent_at
 ), sums AS (
     SELECT u.campaign_id, sum(u.left_queue)::int AS left_queue, sum(u.n_sent)::int AS n_sent,
            sum(u.n_delivered)::int AS n_delivered, sum(u.n_opened)::int AS n_opened, sum(u.n_read)::int AS n_read,
            sum(u.n_clicked)::int AS n_clicked, sum(u.n_bounced)::int AS n_bounced, sum(u.n_spam)::int AS n_spam,
            sum(u.n_failed)::int AS n_failed, sum(u.n_unsubscribed)::int AS n_unsubscribed,
+           sum(u.cost)::bigint AS cost,
            max(u.sent_at) FILTER (WHERE u.n_sent = 1) AS last_sent
     FROM upd u GROUP BY u.campaign_id
 ), bump AS (
@@ -280,6 +294,7 @@ WITH ev AS (
         spam_count = c.spam_count + s.n_spam,
         failed_count = c.failed_count + s.n_failed,
         unsubscribed_count = c.unsubscribed_count + s.n_unsubscribed,
+        cost_micros = c.cost_micros + s.cost,
         last_sent_at = greatest(c.last_sent_at, s.last_sent)
     FROM sums s
     WHERE c.org_id = @org_id AND c.id = s.campaign_id

@@ -68,3 +68,19 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) p ON true
 GROUP BY l.channel;
+
+-- name: LinePrices :many
+-- The price of one message of each line (the country's row, else the
+-- default row of its channel and category), in line order; price_micros
+-- is -1 for a line no row prices.
+SELECT l.ord::int AS ord, coalesce((p.price * 1000000)::bigint, -1)::bigint AS price_micros
+FROM (SELECT unnest(@channels::text[]) AS channel, unnest(@categories::text[]) AS category,
+             unnest(@countries::text[]) AS country, generate_subscripts(@channels::text[], 1) AS ord) l
+LEFT JOIN LATERAL (
+    SELECT op.price FROM org_prices op
+    WHERE op.org_id = @org_id AND op.channel = l.channel AND op.category = l.category
+      AND op.country IN (l.country, '')
+    ORDER BY op.country DESC
+    LIMIT 1
+) p ON true
+ORDER BY l.ord;

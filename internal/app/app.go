@@ -217,7 +217,7 @@ func NewAPI(d Deps) (*API, error) {
 	(&channels.Handlers{DB: d.Pool, Jobs: rc, Store: sh.channels, Now: d.Now, PublicBaseURL: cfg.PublicBaseURL, Sandbox: cfg.Sandbox}).Register(srv.API)
 	sends := &messaging.Sends{DB: d.Pool, Jobs: rc, Tokens: sh.tokens, PublicBaseURL: cfg.PublicBaseURL, Now: d.Now}
 	(&messaging.Handlers{DB: d.Pool, Sends: sends, Storage: sh.storage}).Register(srv.API)
-	(&campaigns.Handlers{DB: d.Pool, Jobs: rc, Pricer: campaigns.DefaultPrices, Now: d.Now}).Register(srv.API)
+	(&campaigns.Handlers{DB: d.Pool, Jobs: rc, Now: d.Now}).Register(srv.API)
 	hub := conversations.NewHub(d.Pool.Config().ConnConfig, d.Logger.With().Str("component", "conversations_listener").Logger())
 	(&conversations.Handlers{DB: d.Pool, Sends: sends, Hub: hub, Now: d.Now,
 		BotUsername: func(ctx context.Context, orgID uuid.UUID) (string, error) {

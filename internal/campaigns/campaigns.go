@@ -73,6 +73,10 @@ type Counters struct {
 	Failed       int `json:"failed" doc:"Recipients whose message could not be sent or delivered (refused, dropped, undelivered)."`
 	Unsubscribed int `json:"unsubscribed" doc:"Recipients who unsubscribed from the message."`
 	Cancelled    int `json:"cancelled" doc:"Recipients never sent because the campaign was cancelled."`
+	// Kept as a counter: each recipient's price is fixed when the campaign
+	// starts, and the statement that records sends adds it.
+	CostMicros int64  `json:"cost_micros" doc:"Cost so far: the price of every recipient sent (sent × its unit price from the organization's price table when the campaign started), in millionths of the currency."`
+	Currency   string `json:"currency" doc:"Currency of cost_micros: the price table's when the campaign started; empty before."`
 }
 
 // Campaign is a campaign as the API shows it.
@@ -127,6 +131,7 @@ func campaignFrom(r dbsqlc.Campaign) Campaign {
 			Targeted: int(r.TargetedCount), Queued: int(r.QueuedCount), Sent: int(r.SentCount), Delivered: int(r.DeliveredCount),
 			Opened: int(r.OpenedCount), Read: int(r.ReadCount), Clicked: int(r.ClickedCount), Bounced: int(r.BouncedCount),
 			Spam: int(r.SpamCount), Failed: int(r.FailedCount), Unsubscribed: int(r.UnsubscribedCount), Cancelled: int(r.CancelledCount),
+			CostMicros: r.CostMicros, Currency: r.Currency,
 		},
 		CreatedBy: ptrUUID(r.CreatedBy), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt,
 		MaterializedAt: r.MaterializedAt, PausedAt: r.PausedAt, LastSentAt: r.LastSentAt, CompletedAt: r.CompletedAt,

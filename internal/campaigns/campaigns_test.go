@@ -65,19 +65,20 @@ func TestEstimateSelection(t *testing.T) {
 	ctx := context.Background()
 	fx := newAudience(t, bd)
 
-	est, err := EstimateAudience(ctx, bd.pool, DefaultPrices, fx.orgID, fx.audience(DeliveryFirstAvailable))
+	est, err := EstimateAudience(ctx, bd.pool, fx.orgID, fx.audience(DeliveryFirstAvailable))
 	require.NoError(t, err)
 	require.Equal(t, 6, est.Contacts, "a in two groups counts once")
 	require.Equal(t, 1, est.ExcludedByGroup)
 	require.Equal(t, 2, est.Unreachable, "d (suppressed) and f (no address)")
 	require.Equal(t, 3, est.Recipients)
+	// List prices: a US WhatsApp marketing message $0.030, an email $0.000399.
 	require.Equal(t, ChannelEstimate{Channel: "whatsapp", Recipients: 1, NoAddress: 3, OptedOut: 1,
 		Currency: "USD", UnitMicros: 30_000, CostMicros: 30_000}, est.Channels[0])
 	require.Equal(t, ChannelEstimate{Channel: "email", Recipients: 2, NoAddress: 1, Suppressed: 1,
-		Currency: "USD", UnitMicros: 900, CostMicros: 1800}, est.Channels[1])
-	require.Equal(t, int64(31_800), est.CostMicros)
+		Currency: "USD", UnitMicros: 399, CostMicros: 798}, est.Channels[1])
+	require.Equal(t, int64(30_798), est.CostMicros)
 
-	every, err := EstimateAudience(ctx, bd.pool, DefaultPrices, fx.orgID, fx.audience(DeliveryEveryChannel))
+	every, err := EstimateAudience(ctx, bd.pool, fx.orgID, fx.audience(DeliveryEveryChannel))
 	require.NoError(t, err)
 	require.Equal(t, 1, every.Channels[0].Recipients)
 	require.Equal(t, 3, every.Channels[1].Recipients, "a, b and c by email too")
@@ -112,7 +113,7 @@ func TestStartMaterializesTheEstimate(t *testing.T) {
 			actor := uuid.NullUUID{UUID: fx.userID, Valid: true}
 			c, err := Create(ctx, bd.pool, fx.orgID, actor, Input{Name: "Spring", Audience: fx.audience(d)}, time.Now())
 			require.NoError(t, err)
-			est, err := EstimateCampaign(ctx, bd.pool, DefaultPrices, fx.orgID, c.ID)
+			est, err := EstimateCampaign(ctx, bd.pool, fx.orgID, c.ID)
 			require.NoError(t, err)
 
 			c, err = Start(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, actor, StartRequest{}, time.Now())
@@ -263,11 +264,16 @@ func TestCountersAgreeAfterOutOfOrderAndDuplicateEvents(t *testing.T) {
 	var want Counters
 	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status IN ('queued', 'sending')),
 		count(sent_at), count(delivered_at), count(opened_at), count(read_at), count(clicked_at), count(bounced_at),
-		count(spam_at), count(failed_at), count(unsubscribed_at), count(cancelled_at)
+		count(spam_at), count(failed_at), count(unsubscribed_at), count(cancelled_at),
+		coalesce(sum(price_micros) FILTER (WHERE sent_at IS NOT NULL), 0)
 		FROM campaign_recipients WHERE campaign_id = $1`, c.ID).Scan(&want.Targeted, &want.Queued, &want.Sent, &want.Delivered,
-		&want.Opened, &want.Read, &want.Clicked, &want.Bounced, &want.Spam, &want.Failed, &want.Unsubscribed, &want.Cancelled))
+		&want.Opened, &want.Read, &want.Clicked, &want.Bounced, &want.Spam, &want.Failed, &want.Unsubscribed, &want.Cancelled,
+		&want.CostMicros))
+	want.Currency = "USD"
 	require.Equal(t, want, c.Counters)
-	require.Equal(t, Counters{Targeted: 4, Queued: 1, Sent: 3, Delivered: 2, Opened: 1, Bounced: 1, Failed: 1, Unsubscribed: 1}, c.Counters)
+	require.Positive(t, want.CostMicros)
+	require.Equal(t, Counters{Targeted: 4, Queued: 1, Sent: 3, Delivered: 2, Opened: 1, Bounced: 1, Failed: 1, Unsubscribed: 1,
+		CostMicros: want.CostMicros, Currency: "USD"}, c.Counters)
 
 	page, err := Recipients(ctx, bd.pool, fx.orgID, c.ID, RecipientParams{Limit: 10})
 	require.NoError(t, err)
@@ -448,4 +454,88 @@ func TestRoutes(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, string(raw), "id,contact_id,channel,address,status")
 	require.Contains(t, string(raw), "whatsapp")
+}
+
+func TestPriceCountry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ number, want string }{
+		{"+12024561111", "US"},
+		{"+14169671111", "CA"}, // Toronto: the area code names the country
+		{"+4915123456789", "DE"},
+		{"+447911123456", "GB"},
+		{"+77012345678", "KZ"}, // +7 7: Kazakhstan, not Russia
+		{"+74951234567", "RU"},
+		{"+14155550101", "US"}, // not a valid number: +1's main country
+		{"not a number", ""},
+	} {
+		require.Equal(t, tc.want, priceCountry(tc.number), tc.number)
+	}
+}
+
+// TestCostFromPriceTable: WhatsApp is priced by each recipient's country
+// from the org's own table, the estimate is what the recipients then cost,
+// and the cost so far grows with the sends.
+func TestCostFromPriceTable(t *testing.T) {
+	t.Parallel()
+	bd := setup(t)
+	ctx := context.Background()
+	tn := bd.tenant(t)
+	o := tn.orgID
+	us := bd.contact(t, o, nil, ptr("+12024561111"), nil, "")
+	ca := bd.contact(t, o, nil, ptr("+14169671111"), nil, "")
+	de := bd.contact(t, o, nil, ptr("+4915123456789"), nil, "")
+	de2 := bd.contact(t, o, nil, ptr("+4915223456789"), nil, "")
+	em := bd.contact(t, o, ptr("x-"+uuid.NewString()[:8]+"@example.com"), nil, nil, "")
+	g := bd.group(t, o, us, ca, de, de2, em)
+	// The org's own price for Canada (list: the US price, $0.030).
+	_, err := bd.pool.Exec(ctx, `UPDATE org_prices SET price = 0.1 WHERE org_id = $1 AND channel = 'whatsapp' AND category = 'marketing' AND country = 'CA'`, o)
+	require.NoError(t, err)
+	a := Audience{
+		Channels:        []ChannelTemplate{{Channel: "whatsapp", TemplateID: bd.template(t, o, "whatsapp")}, {Channel: "email", TemplateID: bd.template(t, o, "email")}},
+		Delivery:        DeliveryFirstAvailable,
+		IncludeGroupIDs: []uuid.UUID{g},
+	}
+	est, err := EstimateAudience(ctx, bd.pool, o, a)
+	require.NoError(t, err)
+	// US 0.030 + CA 0.100 + DE 2 × 0.1415 (list), marketing; email 0.000399.
+	require.Equal(t, 4, est.Channels[0].Recipients)
+	require.Equal(t, int64(30_000+100_000+2*141_500), est.Channels[0].CostMicros)
+	require.Equal(t, int64(103_250), est.Channels[0].UnitMicros, "the average")
+	require.Equal(t, int64(399), est.Channels[1].CostMicros)
+	require.Equal(t, int64(413_399), est.CostMicros)
+
+	actor := uuid.NullUUID{UUID: tn.userID, Valid: true}
+	now := time.Now()
+	c, err := Create(ctx, bd.pool, o, actor, Input{Name: "Priced", Audience: a}, now)
+	require.NoError(t, err)
+	_, err = Start(ctx, bd.pool, bd.jobs, o, c.ID, actor, StartRequest{}, now)
+	require.NoError(t, err)
+	require.NoError(t, Materialize(ctx, bd.pool, bd.jobs, o, c.ID, now))
+	c, err = Get(ctx, bd.pool, o, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), c.Counters.CostMicros, "nothing sent yet")
+	require.Equal(t, "USD", c.Counters.Currency)
+
+	// Sent twice (a duplicate webhook) and then delivered: each counts once.
+	var evs []Event
+	for _, id := range recipientIDs(t, bd, c.ID) {
+		evs = append(evs, Event{RecipientID: id, Status: "sent", OccurredAt: now})
+	}
+	_, err = ApplyEvents(ctx, bd.pool, o, evs[:2])
+	require.NoError(t, err)
+	c, err = Get(ctx, bd.pool, o, c.ID)
+	require.NoError(t, err)
+	var want int64
+	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT sum(price_micros) FROM campaign_recipients WHERE campaign_id = $1 AND id = ANY($2)`,
+		c.ID, []int64{evs[0].RecipientID, evs[1].RecipientID}).Scan(&want))
+	require.Positive(t, want)
+	require.Equal(t, want, c.Counters.CostMicros)
+
+	_, err = ApplyEvents(ctx, bd.pool, o, evs)
+	require.NoError(t, err)
+	_, err = ApplyEvents(ctx, bd.pool, o, []Event{{RecipientID: evs[0].RecipientID, Status: "delivered", OccurredAt: now}})
+	require.NoError(t, err)
+	c, err = Get(ctx, bd.pool, o, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, est.CostMicros, c.Counters.CostMicros, "all sent: the estimate")
 }

@@ -34,6 +34,14 @@
 // creator gets a campaign.completed notification in the same
 // transaction), and another starts scheduled campaigns when they are due.
 //
-// Costs come from a Pricer; FlatPricer stands in until the org price
-// table (Settings → Pricing) lands.
+// Costs come from the org's price table (internal/pricing). The estimate's
+// one statement also counts the chosen recipients per channel and price
+// key (campaign_price_key: a WhatsApp number's calling code and next
+// digit, or +1 and the area code); Go finds each key's country with
+// libphonenumber and pricing.Estimate prices the counts. WhatsApp messages
+// are priced as the "marketing" category: templates have no category yet.
+// The start job fixes each recipient's price (price_micros) from the same
+// grouping, so the estimate is what the recipients cost, and the statement
+// that records sends adds the prices of those sent to the campaign's
+// cost_micros: the cost so far, exact and never recounted.
 package campaigns

@@ -5,44 +5,77 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/fault"
+	"github.com/switchboard/switchboard/internal/pricing"
 )
 
-// Price is what one message costs, in millionths of the currency unit
-// (exact sums; a WhatsApp template message is a fraction of a cent).
-type Price struct {
-	Currency string
-	Micros   int64
+// WhatsAppCategory is the template category WhatsApp campaign messages
+// are priced in. Templates carry no category (Meta's marketing, utility,
+// authentication) yet; a campaign to a group is marketing in Meta's terms,
+// and that is the category pricing bills it in.
+const WhatsAppCategory = "marketing"
+
+// category is the pricing category of a channel's campaign messages.
+func category(ch string) string {
+	if ch == "whatsapp" {
+		return WhatsAppCategory
+	}
+	return ""
 }
 
-// Pricer prices a campaign's messages: per channel, and for WhatsApp per
-// template. It is the seam for the org's price table (Settings → Pricing,
-// built beside campaigns): until it lands, FlatPricer's published list
-// prices stand in.
-type Pricer interface {
-	UnitPrice(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, ch Channel, templateID uuid.UUID) (Price, error)
+// priceCountry is the country a WhatsApp number is priced in, from an
+// address of its price key's group (campaign_price_key: the calling code
+// and the next digit, or +1 and the area code). Within the North American
+// plan the area code names the country, and +7's next digit tells Russia
+// from Kazakhstan: the number's own region is exact for the whole group.
+// Other codes shared by several regions (+44: Guernsey, Jersey, Isle of
+// Man) are priced as the code's main country, as Meta bills a calling code
+// as one market. Empty (the default row) when the number is not one.
+func priceCountry(address string) string {
+	num, err := phonenumbers.Parse(address, "")
+	if err != nil {
+		return ""
+	}
+	cc := int(num.GetCountryCode())
+	region := ""
+	if cc == 1 || cc == 7 {
+		region = phonenumbers.GetRegionCodeForNumber(num)
+	}
+	if region == "" || region == "ZZ" {
+		region = phonenumbers.GetRegionCodeForCountryCode(cc)
+	}
+	if region == "ZZ" || region == "001" {
+		return ""
+	}
+	return region
 }
 
-// FlatPricer prices every message of a channel alike.
-type FlatPricer map[Channel]Price
-
-// DefaultPrices are list prices in USD: SendGrid's overage per email
-// (about $0.0009), a WhatsApp marketing conversation (Twilio fee plus
-// Meta's US rate, about $0.03), and the chat channels that charge nothing
-// per message.
-var DefaultPrices = FlatPricer{
-	"email":     {Currency: "USD", Micros: 900},
-	"whatsapp":  {Currency: "USD", Micros: 30_000},
-	"telegram":  {Currency: "USD", Micros: 0},
-	"instagram": {Currency: "USD", Micros: 0},
+// priceGroup is the recipients of a channel whose messages cost the same.
+type priceGroup struct {
+	channel, key string
+	line         pricing.Line
 }
 
-// UnitPrice returns the channel's price.
-func (f FlatPricer) UnitPrice(_ context.Context, _ dbutil.Executor, _ uuid.UUID, ch Channel, _ uuid.UUID) (Price, error) {
-	return f[ch], nil
+// priceGroups turns the estimate's per-key rows into pricing lines.
+func priceGroups(rows []dbsqlc.EstimateAudienceRow) []priceGroup {
+	var gs []priceGroup
+	for _, r := range rows {
+		if r.Grp != 0 || r.Recipients == 0 {
+			continue
+		}
+		country := ""
+		if r.Channel == "whatsapp" {
+			country = priceCountry(r.SampleAddress)
+		}
+		gs = append(gs, priceGroup{channel: r.Channel, key: r.PriceKey, line: pricing.Line{
+			Channel: r.Channel, Category: category(r.Channel), Country: country, Count: r.Recipients,
+		}})
+	}
+	return gs
 }
 
 // ChannelEstimate is one channel's share of an estimate.
@@ -53,8 +86,9 @@ type ChannelEstimate struct {
 	OptedOut   int     `json:"opted_out" doc:"...that opted out of this channel (consent)."`
 	Suppressed int     `json:"suppressed" doc:"...whose address is on the suppression list."`
 	Currency   string  `json:"currency"`
-	UnitMicros int64   `json:"unit_price_micros" doc:"Price of one message, in millionths of the currency."`
-	CostMicros int64   `json:"cost_micros" doc:"recipients × unit price, in millionths of the currency."`
+	UnitMicros int64   `json:"unit_price_micros" doc:"Average price of one message (WhatsApp prices vary by destination country), in millionths of the currency; 0 without recipients."`
+	CostMicros int64   `json:"cost_micros" doc:"Sum of each recipient's price from the organization's price table, in millionths of the currency."`
+	Unpriced   int     `json:"unpriced" doc:"Recipients no row of the price table prices (counted at zero)."`
 }
 
 // Estimate is who a campaign reaches and what it costs, before it starts.
@@ -69,10 +103,11 @@ type Estimate struct {
 }
 
 // EstimateAudience counts an audience in one statement (see
-// campaign_audience) and prices it.
-func EstimateAudience(ctx context.Context, db dbutil.Executor, pricer Pricer, orgID uuid.UUID, a Audience) (Estimate, error) {
+// campaign_audience) and prices it with the org's price table: WhatsApp by
+// destination country, in WhatsAppCategory.
+func EstimateAudience(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, a Audience) (Estimate, error) {
 	var errs []fault.FieldError
-	chs, tids, delivery := checkAudience(ctx, db, orgID, a, &errs)
+	chs, _, delivery := checkAudience(ctx, db, orgID, a, &errs)
 	if err := fault.Fields(errs...); err != nil {
 		return Estimate{}, err
 	}
@@ -80,19 +115,19 @@ func EstimateAudience(ctx context.Context, db dbutil.Executor, pricer Pricer, or
 	if exclude == nil {
 		exclude = []uuid.UUID{}
 	}
-	return estimate(ctx, db, pricer, orgID, chs, tids, delivery, a.IncludeGroupIDs, exclude)
+	return estimate(ctx, db, orgID, chs, delivery, a.IncludeGroupIDs, exclude)
 }
 
 // EstimateCampaign estimates a saved campaign as it stands.
-func EstimateCampaign(ctx context.Context, db dbutil.Executor, pricer Pricer, orgID, id uuid.UUID) (Estimate, error) {
+func EstimateCampaign(ctx context.Context, db dbutil.Executor, orgID, id uuid.UUID) (Estimate, error) {
 	c, err := get(ctx, db, orgID, id)
 	if err != nil {
 		return Estimate{}, err
 	}
-	return estimate(ctx, db, pricer, orgID, c.Channels, c.TemplateIds, c.Delivery, c.IncludeGroupIds, c.ExcludeGroupIds)
+	return estimate(ctx, db, orgID, c.Channels, c.Delivery, c.IncludeGroupIds, c.ExcludeGroupIds)
 }
 
-func estimate(ctx context.Context, db dbutil.Executor, pricer Pricer, orgID uuid.UUID, chs []string, tids []uuid.UUID, delivery string, include, exclude []uuid.UUID) (Estimate, error) {
+func estimate(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, chs []string, delivery string, include, exclude []uuid.UUID) (Estimate, error) {
 	rows, err := dbsqlc.New().EstimateAudience(ctx, db, dbsqlc.EstimateAudienceParams{
 		OrgID: orgID, IncludeGroupIds: include, ExcludeGroupIds: exclude, Channels: chs,
 		Every: delivery == string(DeliveryEveryChannel),
@@ -105,29 +140,66 @@ func estimate(ctx context.Context, db dbutil.Executor, pricer Pricer, orgID uuid
 		est.Channels[i].Channel = Channel(ch)
 	}
 	for _, r := range rows {
-		if r.Channel == "" { // the grand total row
+		switch r.Grp {
+		case 3: // the grand total
 			est.Contacts, est.ExcludedByGroup, est.Unreachable = int(r.Contacts), int(r.ExcludedByGroup), int(r.Unreachable)
-			continue
-		}
-		for i := range est.Channels {
-			if string(est.Channels[i].Channel) == r.Channel {
-				ce := &est.Channels[i]
-				ce.Recipients, ce.NoAddress, ce.OptedOut, ce.Suppressed = int(r.Recipients), int(r.NoAddress), int(r.OptedOut), int(r.Suppressed)
+		case 1: // a channel
+			for i := range est.Channels {
+				if string(est.Channels[i].Channel) == r.Channel {
+					ce := &est.Channels[i]
+					ce.Recipients, ce.NoAddress, ce.OptedOut, ce.Suppressed = int(r.Recipients), int(r.NoAddress), int(r.OptedOut), int(r.Suppressed)
+				}
 			}
 		}
 	}
+	groups := priceGroups(rows)
+	lines := make([]pricing.Line, len(groups))
+	for i, g := range groups {
+		lines[i] = g.line
+	}
+	cost, err := pricing.Estimate(ctx, db, orgID, lines)
+	if err != nil {
+		return Estimate{}, fmt.Errorf("pricing: %w", err)
+	}
+	est.Currency, est.CostMicros = cost.Currency, int64(cost.Total)
 	for i := range est.Channels {
 		ce := &est.Channels[i]
-		p, err := pricer.UnitPrice(ctx, db, orgID, ce.Channel, tids[i])
-		if err != nil {
-			return Estimate{}, fmt.Errorf("pricing %s: %w", ce.Channel, err)
+		ce.Currency = cost.Currency
+		for _, cc := range cost.Channels {
+			if cc.Channel == string(ce.Channel) {
+				ce.CostMicros, ce.Unpriced = int64(cc.Cost), int(cc.Unpriced)
+			}
 		}
-		ce.Currency, ce.UnitMicros, ce.CostMicros = p.Currency, p.Micros, p.Micros*int64(ce.Recipients)
+		if ce.Recipients > 0 {
+			ce.UnitMicros = (ce.CostMicros + int64(ce.Recipients)/2) / int64(ce.Recipients)
+		}
 		est.Recipients += ce.Recipients
-		est.CostMicros += ce.CostMicros
-		if est.Currency == "" {
-			est.Currency = p.Currency
-		}
 	}
 	return est, nil
+}
+
+// recipientPrices fixes the price of each group of an audience's
+// recipients (channel and price key) for MaterializeRecipients, from the
+// same grouped read as the estimate and one read of the prices: what the
+// estimate said is what the recipients cost.
+func recipientPrices(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, params dbsqlc.EstimateAudienceParams) (chans, keys []string, micros []int64, currency string, err error) {
+	rows, err := dbsqlc.New().EstimateAudience(ctx, db, params)
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("grouping recipients by price: %w", err)
+	}
+	groups := priceGroups(rows)
+	lines := make([]pricing.Line, len(groups))
+	for i, g := range groups {
+		lines[i] = g.line
+	}
+	prices, currency, err := pricing.UnitPrices(ctx, db, orgID, lines)
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("reading prices: %w", err)
+	}
+	for i, g := range groups {
+		chans = append(chans, g.channel)
+		keys = append(keys, g.key)
+		micros = append(micros, int64(prices[i]))
+	}
+	return chans, keys, micros, currency, nil
 }

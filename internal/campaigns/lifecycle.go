@@ -327,14 +327,21 @@ func Materialize(ctx context.Context, db dbutil.Executor, jobs Inserter, orgID, 
 		if c.MaterializedAt != nil || (c.Status != string(StatusRunning) && c.Status != string(StatusPaused)) {
 			return nil // done before, or cancelled before it began
 		}
+		every := c.Delivery == string(DeliveryEveryChannel)
+		pch, pkeys, pmicros, currency, err := recipientPrices(ctx, tx, orgID, dbsqlc.EstimateAudienceParams{
+			OrgID: orgID, IncludeGroupIds: c.IncludeGroupIds, ExcludeGroupIds: c.ExcludeGroupIds, Channels: c.Channels, Every: every,
+		})
+		if err != nil {
+			return err
+		}
 		n, err := q.MaterializeRecipients(ctx, tx, dbsqlc.MaterializeRecipientsParams{
 			OrgID: orgID, CampaignID: id, Now: now, IncludeGroupIds: c.IncludeGroupIds, ExcludeGroupIds: c.ExcludeGroupIds,
-			Channels: c.Channels, Every: c.Delivery == string(DeliveryEveryChannel),
+			Channels: c.Channels, Every: every, PriceChannels: pch, PriceKeys: pkeys, PriceMicros: pmicros,
 		})
 		if err != nil {
 			return fmt.Errorf("materializing recipients: %w", err)
 		}
-		c, err = q.SetMaterialized(ctx, tx, dbsqlc.SetMaterializedParams{OrgID: orgID, ID: id, N: int32(n), Now: now})
+		c, err = q.SetMaterialized(ctx, tx, dbsqlc.SetMaterializedParams{OrgID: orgID, ID: id, N: int32(n), Now: now, Currency: currency})
 		if err != nil {
 			return fmt.Errorf("recording recipients: %w", err)
 		}

@@ -16,10 +16,9 @@ import (
 
 // Handlers serves /api/v1/campaigns.
 type Handlers struct {
-	DB     dbutil.Executor
-	Jobs   Inserter
-	Pricer Pricer
-	Now    func() time.Time
+	DB   dbutil.Executor
+	Jobs Inserter
+	Now  func() time.Time
 }
 
 type idPath struct {
@@ -59,10 +58,6 @@ func (h *Handlers) Register(api huma.API) {
 	write := auth.Access{Role: auth.RoleMember, Scope: "campaigns:write"}
 	tags := []string{"Campaigns"}
 	org := func(ctx context.Context) uuid.UUID { return auth.PrincipalFrom(ctx).OrgID }
-	pricer := h.Pricer
-	if pricer == nil {
-		pricer = DefaultPrices
-	}
 
 	// Before /campaigns/{id}: a literal path segment wins.
 	huma.Register(api, auth.Operation(huma.Operation{
@@ -73,7 +68,7 @@ func (h *Handlers) Register(api huma.API) {
 			"with the cost from the organization's prices. Exactly what starting the campaign would send.",
 		Errors: []int{http.StatusUnprocessableEntity},
 	}, read), func(ctx context.Context, in *struct{ Body Audience }) (*struct{ Body Estimate }, error) {
-		e, err := EstimateAudience(ctx, h.DB, pricer, org(ctx), in.Body)
+		e, err := EstimateAudience(ctx, h.DB, org(ctx), in.Body)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +133,7 @@ func (h *Handlers) Register(api huma.API) {
 		OperationID: "estimate-campaign", Method: http.MethodGet, Path: "/api/v1/campaigns/{id}/estimate", Tags: tags,
 		Summary: "Estimate a campaign's recipients and cost as it stands",
 	}, read), func(ctx context.Context, in *idPath) (*struct{ Body Estimate }, error) {
-		e, err := EstimateCampaign(ctx, h.DB, pricer, org(ctx), in.ID)
+		e, err := EstimateCampaign(ctx, h.DB, org(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

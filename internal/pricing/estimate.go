@@ -90,3 +90,42 @@ func Estimate(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, lines []
 	})
 	return est, nil
 }
+
+// UnitPrices returns the price of one message of each line (Count is
+// ignored), in line order, and the table's currency, in one statement.
+// A line no row prices costs 0. A campaign's start job fixes its
+// recipients' prices with it.
+func UnitPrices(ctx context.Context, db dbutil.Executor, orgID uuid.UUID, lines []Line) ([]Micros, string, error) {
+	q := dbsqlc.New()
+	p, err := q.GetPricing(ctx, db, orgID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", ErrNotFound
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("reading price table: %w", err)
+	}
+	out := make([]Micros, len(lines))
+	if len(lines) == 0 {
+		return out, p.Currency, nil
+	}
+	args := dbsqlc.LinePricesParams{OrgID: orgID}
+	for _, l := range lines {
+		cat := l.Category
+		if l.Channel != "whatsapp" {
+			cat = ""
+		}
+		args.Channels = append(args.Channels, l.Channel)
+		args.Categories = append(args.Categories, cat)
+		args.Countries = append(args.Countries, l.Country)
+	}
+	rows, err := q.LinePrices(ctx, db, args)
+	if err != nil {
+		return nil, "", fmt.Errorf("reading unit prices: %w", err)
+	}
+	for _, r := range rows {
+		if r.PriceMicros > 0 {
+			out[r.Ord-1] = Micros(r.PriceMicros)
+		}
+	}
+	return out, p.Currency, nil
+}

@@ -67,3 +67,33 @@ func TestEstimate(t *testing.T) {
 	_, err = pricing.Estimate(b.ctx, b.tx, b.org.ID, []pricing.Line{{Channel: "sms", Count: 1}})
 	require.Error(t, err)
 }
+
+func TestUnitPrices(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+
+	lines := []pricing.Line{
+		{Channel: "whatsapp", Category: "marketing", Country: "US"},
+		{Channel: "whatsapp", Category: "marketing", Country: "JP"}, // no JP row: the default
+		{Channel: "email", Category: "ignored", Country: "DE"},
+		{Channel: "telegram"},
+	}
+	prices, currency, err := pricing.UnitPrices(b.ctx, b.tx, b.org.ID, lines)
+	require.NoError(t, err)
+	require.Equal(t, "USD", currency)
+	require.Equal(t, []pricing.Micros{30_000, 65_400, 399, 0}, prices)
+
+	// A line no row prices costs nothing; the org's own prices count.
+	_, err = pricing.Put(b.ctx, b.tx, b.org.ID, pricing.PutParams{Currency: "EUR", Rows: []pricing.PriceRow{
+		{Channel: "whatsapp", Category: "marketing", Country: "US", Price: 0.05},
+	}}, b.now)
+	require.NoError(t, err)
+	prices, currency, err = pricing.UnitPrices(b.ctx, b.tx, b.org.ID, lines)
+	require.NoError(t, err)
+	require.Equal(t, "EUR", currency)
+	require.Equal(t, []pricing.Micros{50_000, 0, 0, 0}, prices)
+
+	prices, _, err = pricing.UnitPrices(b.ctx, b.tx, b.org.ID, nil)
+	require.NoError(t, err)
+	require.Empty(t, prices)
+}

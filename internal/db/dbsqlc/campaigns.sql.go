@@ -80,12 +80,14 @@ WITH ev AS (
         (o.spam_at IS NULL AND r.spam_at IS NOT NULL)::int AS n_spam,
         (o.failed_at IS NULL AND r.failed_at IS NOT NULL)::int AS n_failed,
         (o.unsubscribed_at IS NULL AND r.unsubscribed_at IS NOT NULL)::int AS n_unsubscribed,
+        CASE WHEN o.sent_at IS NULL AND r.sent_at IS NOT NULL THEN r.price_micros ELSE 0 END AS cost,
         r.sent_at
 ), sums AS (
     SELECT u.campaign_id, sum(u.left_queue)::int AS left_queue, sum(u.n_sent)::int AS n_sent,
            sum(u.n_delivered)::int AS n_delivered, sum(u.n_opened)::int AS n_opened, sum(u.n_read)::int AS n_read,
            sum(u.n_clicked)::int AS n_clicked, sum(u.n_bounced)::int AS n_bounced, sum(u.n_spam)::int AS n_spam,
            sum(u.n_failed)::int AS n_failed, sum(u.n_unsubscribed)::int AS n_unsubscribed,
+           sum(u.cost)::bigint AS cost,
            max(u.sent_at) FILTER (WHERE u.n_sent = 1) AS last_sent
     FROM upd u GROUP BY u.campaign_id
 ), bump AS (
@@ -100,6 +102,7 @@ WITH ev AS (
         spam_count = c.spam_count + s.n_spam,
         failed_count = c.failed_count + s.n_failed,
         unsubscribed_count = c.unsubscribed_count + s.n_unsubscribed,
+        cost_micros = c.cost_micros + s.cost,
         last_sent_at = greatest(c.last_sent_at, s.last_sent)
     FROM sums s
     WHERE c.org_id = $7 AND c.id = s.campaign_id
@@ -375,7 +378,7 @@ WHERE c.org_id = $2 AND c.id = $3 AND c.status = 'running' AND c.materialized_at
                   WHERE r.campaign_id = c.id AND r.status IN ('queued', 'sending'))
   AND (NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = c.id AND r.status = 'sent')
        OR coalesce(c.last_sent_at, c.materialized_at) + make_interval(secs => c.settle_seconds) <= $1)
-RETURNING c.id, c.org_id, c.name, c.status, c.channels, c.template_ids, c.delivery, c.include_group_ids, c.exclude_group_ids, c.scheduled_at, c.throttle_per_second, c.settle_seconds, c.targeted_count, c.queued_count, c.sent_count, c.delivered_count, c.opened_count, c.read_count, c.clicked_count, c.bounced_count, c.spam_count, c.failed_count, c.unsubscribed_count, c.cancelled_count, c.created_by, c.updated_by, c.created_at, c.updated_at, c.started_at, c.materialized_at, c.paused_at, c.last_sent_at, c.completed_at, c.cancelled_at
+RETURNING c.id, c.org_id, c.name, c.status, c.channels, c.template_ids, c.delivery, c.include_group_ids, c.exclude_group_ids, c.scheduled_at, c.throttle_per_second, c.settle_seconds, c.targeted_count, c.queued_count, c.sent_count, c.delivered_count, c.opened_count, c.read_count, c.clicked_count, c.bounced_count, c.spam_count, c.failed_count, c.unsubscribed_count, c.cancelled_count, c.created_by, c.updated_by, c.created_at, c.updated_at, c.started_at, c.materialized_at, c.paused_at, c.last_sent_at, c.completed_at, c.cancelled_at, c.cost_micros, c.currency
 `
 
 type CompleteIfDoneParams struct {
@@ -427,6 +430,8 @@ func (q *Queries) CompleteIfDone(ctx context.Context, db DBTX, arg CompleteIfDon
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
@@ -436,7 +441,7 @@ INSERT INTO campaigns (org_id, name, channels, template_ids, delivery, include_g
                        scheduled_at, throttle_per_second, settle_seconds, created_by, updated_by, created_at, updated_at)
 VALUES ($1, $2, $3::text[], $4::uuid[], $5, $6::uuid[], $7::uuid[],
         $8, $9, $10, $11, $11, $12, $12)
-RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at
+RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency
 `
 
 type CreateCampaignParams struct {
@@ -505,6 +510,8 @@ func (q *Queries) CreateCampaign(ctx context.Context, db DBTX, arg CreateCampaig
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
@@ -587,7 +594,7 @@ func (q *Queries) DeleteDraftCampaign(ctx context.Context, db DBTX, arg DeleteDr
 }
 
 const dueScheduledCampaigns = `-- name: DueScheduledCampaigns :many
-SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at FROM campaigns
+SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency FROM campaigns
 WHERE status = 'scheduled' AND scheduled_at <= $1
 ORDER BY scheduled_at
 LIMIT $2
@@ -645,6 +652,8 @@ func (q *Queries) DueScheduledCampaigns(ctx context.Context, db DBTX, arg DueSch
 			&i.LastSentAt,
 			&i.CompletedAt,
 			&i.CancelledAt,
+			&i.CostMicros,
+			&i.Currency,
 		); err != nil {
 			return nil, err
 		}
@@ -687,15 +696,19 @@ func (q *Queries) EmailBatchHeld(ctx context.Context, db DBTX, arg EmailBatchHel
 
 const estimateAudience = `-- name: EstimateAudience :many
 SELECT coalesce(a.channel, '')::text AS channel,
+       coalesce(k.price_key, '')::text AS price_key,
+       grouping(a.channel, k.price_key)::int AS grp,
        count(*) FILTER (WHERE a.chosen) AS recipients,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'no_address' AND ($1::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS no_address,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'opted_out' AND ($1::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS opted_out,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'suppressed' AND ($1::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS suppressed,
        count(*) FILTER (WHERE a.ord = 1) AS contacts,
        count(*) FILTER (WHERE a.ord = 1 AND a.excluded) AS excluded_by_group,
-       count(*) FILTER (WHERE a.ord = 1 AND NOT a.excluded AND a.first_ok IS NULL) AS unreachable
+       count(*) FILTER (WHERE a.ord = 1 AND NOT a.excluded AND a.first_ok IS NULL) AS unreachable,
+       coalesce(min(a.address) FILTER (WHERE a.chosen), '')::text AS sample_address
 FROM campaign_audience($2, $3::uuid[], $4::uuid[], $5::text[], $1::boolean) a
-GROUP BY GROUPING SETS ((a.channel), ())
+CROSS JOIN LATERAL (SELECT CASE WHEN a.chosen THEN campaign_price_key(a.channel, a.address) END AS price_key) k
+GROUP BY GROUPING SETS ((a.channel), (a.channel, k.price_key), ())
 `
 
 type EstimateAudienceParams struct {
@@ -708,6 +721,8 @@ type EstimateAudienceParams struct {
 
 type EstimateAudienceRow struct {
 	Channel         string
+	PriceKey        string
+	Grp             int32
 	Recipients      int64
 	NoAddress       int64
 	OptedOut        int64
@@ -715,14 +730,18 @@ type EstimateAudienceRow struct {
 	Contacts        int64
 	ExcludedByGroup int64
 	Unreachable     int64
+	SampleAddress   string
 }
 
-// The estimate in one statement: a row per channel (ord, recipients and
-// why the others were left out) and a total row (channel NULL) with the
-// contacts of the include groups after dedupe, those excluded by group
-// and those reachable on no selected channel. In first_available mode a
-// channel's reasons count the contacts that got as far as it in the
-// preference order (not those already reached on an earlier channel).
+// The estimate in one statement: a row per channel (grp 1: ord,
+// recipients and why the others were left out), a row per channel and
+// price key (grp 0: the recipients whose messages cost the same, with one
+// of their addresses for Go to find the country; see campaign_price_key),
+// and a total row (grp 3) with the contacts of the include groups after
+// dedupe, those excluded by group and those reachable on no selected
+// channel. In first_available mode a channel's reasons count the contacts
+// that got as far as it in the preference order (not those already
+// reached on an earlier channel).
 func (q *Queries) EstimateAudience(ctx context.Context, db DBTX, arg EstimateAudienceParams) ([]EstimateAudienceRow, error) {
 	rows, err := db.Query(ctx, estimateAudience,
 		arg.Every,
@@ -740,6 +759,8 @@ func (q *Queries) EstimateAudience(ctx context.Context, db DBTX, arg EstimateAud
 		var i EstimateAudienceRow
 		if err := rows.Scan(
 			&i.Channel,
+			&i.PriceKey,
+			&i.Grp,
 			&i.Recipients,
 			&i.NoAddress,
 			&i.OptedOut,
@@ -747,6 +768,7 @@ func (q *Queries) EstimateAudience(ctx context.Context, db DBTX, arg EstimateAud
 			&i.Contacts,
 			&i.ExcludedByGroup,
 			&i.Unreachable,
+			&i.SampleAddress,
 		); err != nil {
 			return nil, err
 		}
@@ -759,7 +781,7 @@ func (q *Queries) EstimateAudience(ctx context.Context, db DBTX, arg EstimateAud
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at FROM campaigns WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency FROM campaigns WHERE org_id = $1 AND id = $2
 `
 
 type GetCampaignParams struct {
@@ -805,12 +827,14 @@ func (q *Queries) GetCampaign(ctx context.Context, db DBTX, arg GetCampaignParam
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
 
 const getRecipientForSend = `-- name: GetRecipientForSend :one
-SELECT r.id, r.org_id, r.campaign_id, r.contact_id, r.channel, r.address, r.status, r.message_id, r.provider_message_id, r.send_job_id, r.error_code, r.error, r.last_event, r.last_event_at, r.sent_at, r.delivered_at, r.opened_at, r.read_at, r.clicked_at, r.bounced_at, r.spam_at, r.failed_at, r.unsubscribed_at, r.cancelled_at, r.created_at, r.updated_at, c.status AS campaign_status FROM campaign_recipients r
+SELECT r.id, r.org_id, r.campaign_id, r.contact_id, r.channel, r.address, r.status, r.message_id, r.provider_message_id, r.send_job_id, r.error_code, r.error, r.last_event, r.last_event_at, r.sent_at, r.delivered_at, r.opened_at, r.read_at, r.clicked_at, r.bounced_at, r.spam_at, r.failed_at, r.unsubscribed_at, r.cancelled_at, r.created_at, r.updated_at, r.price_micros, c.status AS campaign_status FROM campaign_recipients r
 JOIN campaigns c ON c.org_id = r.org_id AND c.id = r.campaign_id
 WHERE r.org_id = $1 AND r.id = $2
 `
@@ -847,6 +871,7 @@ type GetRecipientForSendRow struct {
 	CancelledAt       *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	PriceMicros       int64
 	CampaignStatus    string
 }
 
@@ -880,6 +905,7 @@ func (q *Queries) GetRecipientForSend(ctx context.Context, db DBTX, arg GetRecip
 		&i.CancelledAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PriceMicros,
 		&i.CampaignStatus,
 	)
 	return i, err
@@ -940,7 +966,7 @@ func (q *Queries) LinkRecipientMessage(ctx context.Context, db DBTX, arg LinkRec
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at FROM campaigns
+SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency FROM campaigns
 WHERE org_id = $1
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::timestamptz IS NULL
@@ -1008,6 +1034,8 @@ func (q *Queries) ListCampaigns(ctx context.Context, db DBTX, arg ListCampaignsP
 			&i.LastSentAt,
 			&i.CompletedAt,
 			&i.CancelledAt,
+			&i.CostMicros,
+			&i.Currency,
 		); err != nil {
 			return nil, err
 		}
@@ -1020,7 +1048,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, db DBTX, arg ListCampaignsP
 }
 
 const listRecipients = `-- name: ListRecipients :many
-SELECT id, org_id, campaign_id, contact_id, channel, address, status, message_id, provider_message_id, send_job_id, error_code, error, last_event, last_event_at, sent_at, delivered_at, opened_at, read_at, clicked_at, bounced_at, spam_at, failed_at, unsubscribed_at, cancelled_at, created_at, updated_at FROM campaign_recipients
+SELECT id, org_id, campaign_id, contact_id, channel, address, status, message_id, provider_message_id, send_job_id, error_code, error, last_event, last_event_at, sent_at, delivered_at, opened_at, read_at, clicked_at, bounced_at, spam_at, failed_at, unsubscribed_at, cancelled_at, created_at, updated_at, price_micros FROM campaign_recipients
 WHERE org_id = $1 AND campaign_id = $2
   AND ($3::text IS NULL OR status = $3::text)
   AND ($4::text IS NULL OR channel = $4::text)
@@ -1081,6 +1109,7 @@ func (q *Queries) ListRecipients(ctx context.Context, db DBTX, arg ListRecipient
 			&i.CancelledAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PriceMicros,
 		); err != nil {
 			return nil, err
 		}
@@ -1093,7 +1122,7 @@ func (q *Queries) ListRecipients(ctx context.Context, db DBTX, arg ListRecipient
 }
 
 const lockCampaign = `-- name: LockCampaign :one
-SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE
+SELECT id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockCampaignParams struct {
@@ -1139,14 +1168,19 @@ func (q *Queries) LockCampaign(ctx context.Context, db DBTX, arg LockCampaignPar
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
 
 const materializeRecipients = `-- name: MaterializeRecipients :execrows
-INSERT INTO campaign_recipients (org_id, campaign_id, contact_id, channel, address, status, created_at, updated_at)
-SELECT $1, $2, a.contact_id, a.channel, a.address, 'queued', $3, $3
+INSERT INTO campaign_recipients (org_id, campaign_id, contact_id, channel, address, status, price_micros, created_at, updated_at)
+SELECT $1, $2, a.contact_id, a.channel, a.address, 'queued', coalesce(p.micros, 0), $3, $3
 FROM campaign_audience($1, $4::uuid[], $5::uuid[], $6::text[], $7::boolean) a
+LEFT JOIN (SELECT unnest($8::text[]) AS channel, unnest($9::text[]) AS price_key,
+                  unnest($10::bigint[]) AS micros) p
+       ON p.channel = a.channel AND p.price_key = campaign_price_key(a.channel, a.address)
 WHERE a.chosen
 `
 
@@ -1158,10 +1192,14 @@ type MaterializeRecipientsParams struct {
 	ExcludeGroupIds []uuid.UUID
 	Channels        []string
 	Every           bool
+	PriceChannels   []string
+	PriceKeys       []string
+	PriceMicros     []int64
 }
 
 // The start job's fan-out: every chosen row of the audience becomes a
-// queued recipient, in one statement.
+// queued recipient, in one statement, priced by its channel and price key
+// (the prices the start job looked up; a key without one costs nothing).
 func (q *Queries) MaterializeRecipients(ctx context.Context, db DBTX, arg MaterializeRecipientsParams) (int64, error) {
 	result, err := db.Exec(ctx, materializeRecipients,
 		arg.OrgID,
@@ -1171,6 +1209,9 @@ func (q *Queries) MaterializeRecipients(ctx context.Context, db DBTX, arg Materi
 		arg.ExcludeGroupIds,
 		arg.Channels,
 		arg.Every,
+		arg.PriceChannels,
+		arg.PriceKeys,
+		arg.PriceMicros,
 	)
 	if err != nil {
 		return 0, err
@@ -1462,7 +1503,7 @@ UPDATE campaigns SET
     updated_by = coalesce($4, updated_by),
     updated_at = $2
 WHERE org_id = $5 AND id = $6 AND status = ANY($7::text[])
-RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at
+RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency
 `
 
 type SetCampaignStatusParams struct {
@@ -1522,21 +1563,25 @@ func (q *Queries) SetCampaignStatus(ctx context.Context, db DBTX, arg SetCampaig
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
 
 const setMaterialized = `-- name: SetMaterialized :one
-UPDATE campaigns SET materialized_at = $1::timestamptz, updated_at = $1::timestamptz, targeted_count = $2::int, queued_count = $2::int
-WHERE org_id = $3 AND id = $4
-RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at
+UPDATE campaigns SET materialized_at = $1::timestamptz, updated_at = $1::timestamptz, targeted_count = $2::int, queued_count = $2::int,
+       currency = $3::text
+WHERE org_id = $4 AND id = $5
+RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency
 `
 
 type SetMaterializedParams struct {
-	Now   time.Time
-	N     int32
-	OrgID uuid.UUID
-	ID    uuid.UUID
+	Now      time.Time
+	N        int32
+	Currency string
+	OrgID    uuid.UUID
+	ID       uuid.UUID
 }
 
 // n is what MaterializeRecipients inserted (never recounted).
@@ -1544,6 +1589,7 @@ func (q *Queries) SetMaterialized(ctx context.Context, db DBTX, arg SetMateriali
 	row := db.QueryRow(ctx, setMaterialized,
 		arg.Now,
 		arg.N,
+		arg.Currency,
 		arg.OrgID,
 		arg.ID,
 	)
@@ -1583,6 +1629,8 @@ func (q *Queries) SetMaterialized(ctx context.Context, db DBTX, arg SetMateriali
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }
@@ -1594,7 +1642,7 @@ UPDATE campaigns SET
     scheduled_at = $7, throttle_per_second = $8,
     settle_seconds = $9, updated_by = $10, updated_at = $11
 WHERE org_id = $12 AND id = $13 AND status = 'draft'
-RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at
+RETURNING id, org_id, name, status, channels, template_ids, delivery, include_group_ids, exclude_group_ids, scheduled_at, throttle_per_second, settle_seconds, targeted_count, queued_count, sent_count, delivered_count, opened_count, read_count, clicked_count, bounced_count, spam_count, failed_count, unsubscribed_count, cancelled_count, created_by, updated_by, created_at, updated_at, started_at, materialized_at, paused_at, last_sent_at, completed_at, cancelled_at, cost_micros, currency
 `
 
 type UpdateDraftCampaignParams struct {
@@ -1665,6 +1713,8 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, db DBTX, arg UpdateDr
 		&i.LastSentAt,
 		&i.CompletedAt,
 		&i.CancelledAt,
+		&i.CostMicros,
+		&i.Currency,
 	)
 	return i, err
 }

@@ -68,6 +68,8 @@ type Campaign struct {
 	LastSentAt        *time.Time
 	CompletedAt       *time.Time
 	CancelledAt       *time.Time
+	CostMicros        int64
+	Currency          string
 }
 
 type CampaignRecipient struct {
@@ -97,6 +99,7 @@ type CampaignRecipient struct {
 	CancelledAt       *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	PriceMicros       int64
 }
 
 type ChannelSetting struct {

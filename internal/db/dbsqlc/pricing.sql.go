@@ -133,6 +133,60 @@ func (q *Queries) InsertOrgPrices(ctx context.Context, db DBTX, arg InsertOrgPri
 	return err
 }
 
+const linePrices = `-- name: LinePrices :many
+SELECT l.ord::int AS ord, coalesce((p.price * 1000000)::bigint, -1)::bigint AS price_micros
+FROM (SELECT unnest($1::text[]) AS channel, unnest($2::text[]) AS category,
+             unnest($3::text[]) AS country, generate_subscripts($1::text[], 1) AS ord) l
+LEFT JOIN LATERAL (
+    SELECT op.price FROM org_prices op
+    WHERE op.org_id = $4 AND op.channel = l.channel AND op.category = l.category
+      AND op.country IN (l.country, '')
+    ORDER BY op.country DESC
+    LIMIT 1
+) p ON true
+ORDER BY l.ord
+`
+
+type LinePricesParams struct {
+	Channels   []string
+	Categories []string
+	Countries  []string
+	OrgID      uuid.UUID
+}
+
+type LinePricesRow struct {
+	Ord         int32
+	PriceMicros int64
+}
+
+// The price of one message of each line (the country's row, else the
+// default row of its channel and category), in line order; price_micros
+// is -1 for a line no row prices.
+func (q *Queries) LinePrices(ctx context.Context, db DBTX, arg LinePricesParams) ([]LinePricesRow, error) {
+	rows, err := db.Query(ctx, linePrices,
+		arg.Channels,
+		arg.Categories,
+		arg.Countries,
+		arg.OrgID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LinePricesRow{}
+	for rows.Next() {
+		var i LinePricesRow
+		if err := rows.Scan(&i.Ord, &i.PriceMicros); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listListPrices = `-- name: ListListPrices :many
 SELECT channel, category, country, (price * 1000000)::bigint AS price_micros
 FROM list_prices

@@ -1953,7 +1953,7 @@ export interface components {
             channel: "email" | "whatsapp" | "telegram" | "instagram";
             /**
              * Format: int64
-             * @description recipients × unit price, in millionths of the currency.
+             * @description Sum of each recipient's price from the organization's price table, in millionths of the currency.
              */
             cost_micros: number;
             currency: string;
@@ -1979,9 +1979,14 @@ export interface components {
             suppressed: number;
             /**
              * Format: int64
-             * @description Price of one message, in millionths of the currency.
+             * @description Average price of one message (WhatsApp prices vary by destination country), in millionths of the currency; 0 without recipients.
              */
             unit_price_micros: number;
+            /**
+             * Format: int64
+             * @description Recipients no row of the price table prices (counted at zero).
+             */
+            unpriced: number;
         };
         ChannelList: {
             /** @description All four channels, configured or not. */
@@ -2317,6 +2322,13 @@ export interface components {
              * @description Email recipients who clicked a link (first click).
              */
             clicked: number;
+            /**
+             * Format: int64
+             * @description Cost so far: the price of every recipient sent (sent × its unit price from the organization's price table when the campaign started), in millionths of the currency.
+             */
+            cost_micros: number;
+            /** @description Currency of cost_micros: the price table's when the campaign started; empty before. */
+            currency: string;
             /**
              * Format: int64
              * @description Recipients the provider reported delivered.
