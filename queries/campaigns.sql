@@ -383,3 +383,21 @@ LEFT JOIN contacts c ON c.org_id = r.org_id AND c.id = r.contact_id
 LEFT JOIN suppressions s ON s.org_id = r.org_id AND s.channel = 'email' AND s.value = lower(r.address)
 WHERE r.org_id = @org_id AND r.id = ANY(@ids::bigint[])
   AND (s.id IS NOT NULL OR c.consent -> 'email' ->> 'status' = 'opted_out');
+
+-- name: ReleaseOrphanedRecipients :many
+-- The sweep: recipients of a campaign left in sending by a job that will
+-- never finish them (discarded after its last attempt, cancelled, or
+-- deleted) go back to queued, unclaimed, for new jobs to send. A job that
+-- may still run (available, scheduled, retryable, running, pending) keeps
+-- its claim. The open index finds the campaign's sending recipients; SKIP
+-- LOCKED leaves those a job is updating right now.
+UPDATE campaign_recipients r SET status = 'queued', send_job_id = NULL, updated_at = @now
+FROM (
+    SELECT s.id FROM campaign_recipients s
+    WHERE s.campaign_id = @campaign_id AND s.org_id = @org_id AND s.status = 'sending'
+      AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = s.send_job_id AND j.state NOT IN ('discarded', 'cancelled'))
+    ORDER BY s.id
+    FOR UPDATE SKIP LOCKED
+) k
+WHERE r.id = k.id
+RETURNING r.id, r.channel;

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
@@ -538,4 +539,63 @@ func TestCostFromPriceTable(t *testing.T) {
 	c, err = Get(ctx, bd.pool, o, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, est.CostMicros, c.Counters.CostMicros, "all sent: the estimate")
+}
+
+// TestSweepReleasesOrphans: a recipient left in sending by a job that is
+// gone (deleted, discarded) goes back to queued with a new job; one whose
+// job may still run keeps its claim.
+func TestSweepReleasesOrphans(t *testing.T) {
+	t.Parallel()
+	bd := setup(t)
+	ctx := context.Background()
+	fx := newAudience(t, bd)
+	actor := uuid.NullUUID{UUID: fx.userID, Valid: true}
+	now := time.Now()
+	c, err := Create(ctx, bd.pool, fx.orgID, actor, Input{Name: "Sweep", Audience: fx.audience(DeliveryEveryChannel)}, now)
+	require.NoError(t, err)
+	_, err = Start(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, actor, StartRequest{}, now)
+	require.NoError(t, err)
+	require.NoError(t, Materialize(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, now))
+
+	jobsOf := func(kind string) []int64 {
+		t.Helper()
+		rows, err := bd.pool.Query(ctx, `SELECT id FROM river_job WHERE kind = $1 AND args->>'campaign_id' = $2 ORDER BY id`, kind, c.ID.String())
+		require.NoError(t, err)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		require.NoError(t, err)
+		return ids
+	}
+	emailJobs, chatJobs := jobsOf("campaign_email_batch"), jobsOf("campaign_chat_send")
+	require.Len(t, emailJobs, 1)
+	require.Len(t, chatJobs, 1)
+
+	// Three emails: one claimed by the live batch job, one by a job since
+	// deleted; the WhatsApp recipient by its job, discarded after its
+	// last attempt.
+	require.Equal(t, 1, claimEmail(t, bd, fx.orgID, c.ID, emailJobs[0], 1))
+	require.Equal(t, 1, claimEmail(t, bd, fx.orgID, c.ID, 1<<40, 1))
+	_, err = bd.pool.Exec(ctx, `UPDATE campaign_recipients SET status = 'sending', send_job_id = $2 WHERE campaign_id = $1 AND channel = 'whatsapp'`, c.ID, chatJobs[0])
+	require.NoError(t, err)
+	_, err = bd.pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE id = $1`, chatJobs[0])
+	require.NoError(t, err)
+
+	n, err := releaseOrphans(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, now)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	status := map[string]int{}
+	rows, err := bd.pool.Query(ctx, `SELECT status || coalesce(':' || send_job_id::text, '') FROM campaign_recipients WHERE campaign_id = $1`, c.ID)
+	require.NoError(t, err)
+	all, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	for _, s := range all {
+		status[s]++
+	}
+	require.Equal(t, map[string]int{"queued": 3, fmt.Sprintf("sending:%d", emailJobs[0]): 1}, status)
+	require.Len(t, jobsOf("campaign_email_batch"), 2, "a new batch for the released email")
+	require.Len(t, jobsOf("campaign_chat_send"), 2, "a new job for the released WhatsApp message")
+
+	// Nothing more to release: the sweep is idempotent.
+	n, err = releaseOrphans(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, now)
+	require.NoError(t, err)
+	require.Zero(t, n)
 }

@@ -34,6 +34,11 @@
 // creator gets a campaign.completed notification in the same
 // transaction), and another starts scheduled campaigns when they are due.
 //
+// The same periodic job sweeps for recipients left in sending by a job
+// that is gone (discarded after its last attempt, cancelled, deleted):
+// they go back to queued with new send jobs (ReleaseOrphans), so that a
+// campaign always completes.
+//
 // Costs come from the org's price table (internal/pricing). The estimate's
 // one statement also counts the chosen recipients per channel and price
 // key (campaign_price_key: a WhatsApp number's calling code and next

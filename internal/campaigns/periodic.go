@@ -8,13 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
+	"github.com/switchboard/switchboard/internal/contacts"
 	"github.com/switchboard/switchboard/internal/db/dbsqlc"
 	"github.com/switchboard/switchboard/internal/dbutil"
 	"github.com/switchboard/switchboard/internal/jobqueue"
+	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/notifications"
 )
 
@@ -56,12 +59,16 @@ func (w *TickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
 	if err != nil {
 		return err
 	}
+	released, err := ReleaseOrphans(ctx, w.DB, jobs, now)
+	if err != nil {
+		return err
+	}
 	done, err := CompleteDone(ctx, w.DB, now)
 	if err != nil {
 		return err
 	}
-	if started+done > 0 {
-		w.Logger.Info().Int("started", started).Int("completed", done).Msg("campaign tick")
+	if started+released+done > 0 {
+		w.Logger.Info().Int("started", started).Int("released", released).Int("completed", done).Msg("campaign tick")
 	}
 	return nil
 }
@@ -91,6 +98,71 @@ func StartDue(ctx context.Context, db dbutil.Executor, jobs Inserter, now time.T
 		return nil
 	})
 	return n, err
+}
+
+// ReleaseOrphans is the sweep that lets every campaign complete: the
+// recipients of running campaigns left in sending by a job that is gone
+// (discarded after its last attempt, cancelled, or deleted) go back to
+// queued, and new send jobs are queued for them in the same transaction:
+// an email batch job per EmailBatchSize of them, a chat job each. Without
+// it such a recipient would hold its campaign running forever. It returns
+// how many recipients it released.
+func ReleaseOrphans(ctx context.Context, db dbutil.Executor, jobs Inserter, now time.Time) (int, error) {
+	q := dbsqlc.New()
+	running, err := q.RunningCampaigns(ctx, db)
+	if err != nil {
+		return 0, fmt.Errorf("reading running campaigns: %w", err)
+	}
+	n := 0
+	for _, c := range running {
+		released, err := releaseOrphans(ctx, db, jobs, c.OrgID, c.ID, now)
+		n += released
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// releaseOrphans sweeps one campaign (see ReleaseOrphans).
+func releaseOrphans(ctx context.Context, db dbutil.Executor, jobs Inserter, orgID, campaignID uuid.UUID, now time.Time) (int, error) {
+	released := 0
+	err := dbutil.WithTx(ctx, db, func(tx pgx.Tx) error {
+		rows, err := dbsqlc.New().ReleaseOrphanedRecipients(ctx, tx, dbsqlc.ReleaseOrphanedRecipientsParams{OrgID: orgID, CampaignID: campaignID, Now: now})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		emails := 0
+		var params []river.InsertManyParams
+		for _, r := range rows {
+			if r.Channel == string(contacts.ChannelEmail) {
+				emails++
+				continue
+			}
+			params = append(params, river.InsertManyParams{
+				Args:       ChatSendArgs{OrgID: orgID, CampaignID: campaignID, RecipientID: r.ID},
+				InsertOpts: &river.InsertOpts{Queue: messaging.QueueOf(Channel(r.Channel)), MaxAttempts: messaging.SendMaxAttempts},
+			})
+		}
+		for k := 0; k < emails; k += EmailBatchSize {
+			params = append(params, river.InsertManyParams{
+				Args:       EmailBatchArgs{OrgID: orgID, CampaignID: campaignID, Size: EmailBatchSize},
+				InsertOpts: &river.InsertOpts{Queue: jobqueue.QueueCampaigns, MaxAttempts: messaging.SendMaxAttempts},
+			})
+		}
+		if _, err := jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("queueing send jobs: %w", err)
+		}
+		released = len(rows)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("releasing orphaned recipients of campaign %s: %w", campaignID, err)
+	}
+	return released, nil
 }
 
 // CompleteDone completes every running campaign that is done (see

@@ -1436,6 +1436,56 @@ func (q *Queries) RecipientsOfMessages(ctx context.Context, db DBTX, arg Recipie
 	return items, nil
 }
 
+const releaseOrphanedRecipients = `-- name: ReleaseOrphanedRecipients :many
+UPDATE campaign_recipients r SET status = 'queued', send_job_id = NULL, updated_at = $1
+FROM (
+    SELECT s.id FROM campaign_recipients s
+    WHERE s.campaign_id = $2 AND s.org_id = $3 AND s.status = 'sending'
+      AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = s.send_job_id AND j.state NOT IN ('discarded', 'cancelled'))
+    ORDER BY s.id
+    FOR UPDATE SKIP LOCKED
+) k
+WHERE r.id = k.id
+RETURNING r.id, r.channel
+`
+
+type ReleaseOrphanedRecipientsParams struct {
+	Now        time.Time
+	CampaignID uuid.UUID
+	OrgID      uuid.UUID
+}
+
+type ReleaseOrphanedRecipientsRow struct {
+	ID      int64
+	Channel string
+}
+
+// The sweep: recipients of a campaign left in sending by a job that will
+// never finish them (discarded after its last attempt, cancelled, or
+// deleted) go back to queued, unclaimed, for new jobs to send. A job that
+// may still run (available, scheduled, retryable, running, pending) keeps
+// its claim. The open index finds the campaign's sending recipients; SKIP
+// LOCKED leaves those a job is updating right now.
+func (q *Queries) ReleaseOrphanedRecipients(ctx context.Context, db DBTX, arg ReleaseOrphanedRecipientsParams) ([]ReleaseOrphanedRecipientsRow, error) {
+	rows, err := db.Query(ctx, releaseOrphanedRecipients, arg.Now, arg.CampaignID, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReleaseOrphanedRecipientsRow{}
+	for rows.Next() {
+		var i ReleaseOrphanedRecipientsRow
+		if err := rows.Scan(&i.ID, &i.Channel); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const releaseRecipients = `-- name: ReleaseRecipients :exec
 UPDATE campaign_recipients SET status = 'queued', send_job_id = NULL, updated_at = $1
 WHERE org_id = $2 AND id = ANY($3::bigint[]) AND status = 'sending'

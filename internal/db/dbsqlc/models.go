@@ -459,6 +459,11 @@ type RefreshToken struct {
 	RevokedAt *time.Time
 }
 
+type RiverJob struct {
+	ID    int64
+	State string
+}
+
 type SsoLoginState struct {
 	StateHash    []byte
 	Provider     string
