@@ -272,9 +272,19 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 	}
 
 	var recipients []sgRecipient
-	argsSize := 0
-	for k, v := range m.CustomArgs {
-		argsSize += len(k) + len(v)
+	// The limit holds for the custom args each email carries: the
+	// message's merged with its personalization's (a campaign's 1,000
+	// personalizations each carry their own recipient id), not for the
+	// request's sum.
+	argsSize := func(m map[string]string) int {
+		n := 0
+		for k, v := range m {
+			n += len(k) + len(v)
+		}
+		return n
+	}
+	if argsSize(m.CustomArgs) > sgMaxCustomArgs {
+		bad("custom_args", "The custom_args parameter must be less than 10000 bytes.")
 	}
 	for i, p := range m.Personalizations {
 		if len(p.To) == 0 {
@@ -307,7 +317,9 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 			}
 			for k, v := range p.CustomArgs {
 				custom[k] = v
-				argsSize += len(k) + len(v)
+			}
+			if argsSize(custom) > sgMaxCustomArgs {
+				bad(fmt.Sprintf("personalizations.%d.custom_args", i), "The custom_args parameter must be less than 10000 bytes.")
 			}
 		}
 		for _, group := range []struct {
@@ -326,9 +338,6 @@ func sgValidate(m *sgMail) ([]sgRecipient, []sgErr) {
 	}
 	if len(recipients) > sgMaxRecipients {
 		bad("personalizations", "The total number of recipients across all personalizations must not exceed 1000.")
-	}
-	if argsSize > sgMaxCustomArgs {
-		bad("custom_args", "The custom_args parameter must be less than 10000 bytes.")
 	}
 	return recipients, errs
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -249,6 +250,30 @@ func TestSendGridErrors(t *testing.T) {
 		require.NotContains(t, resp.Body, `"mail.send"`)
 		resp = nosend.send("a@example.com", nil)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	})
+	t.Run("custom args per email", func(t *testing.T) {
+		t.Parallel()
+		// 1,000 personalizations with 40 bytes of their own args each: the
+		// request carries 40 kB, each email 40 bytes plus the message's.
+		var ps []string
+		for i := range 1000 {
+			ps = append(ps, fmt.Sprintf(`{"to":[{"email":"r%d@example.com"}],"custom_args":{"sb_recipient_id":"%025d"}}`, i, i))
+		}
+		body := `{"personalizations":[` + strings.Join(ps, ",") + `],"from":{"email":"shop@example.com"},"subject":"x",` +
+			`"content":[{"type":"text/plain","value":"hi"}],"custom_args":{"sb_campaign_id":"c-1"}}`
+		resp := c.call(rest.Post, "/v3/mail/send", []byte(body))
+		require.Equal(t, http.StatusAccepted, resp.StatusCode, resp.Body)
+
+		// One email's args over the limit is refused, and located.
+		big := strings.Repeat("x", 10_000)
+		resp = c.call(rest.Post, "/v3/mail/send", []byte(`{"personalizations":[{"to":[{"email":"a@example.com"}]},`+
+			`{"to":[{"email":"b@example.com"}],"custom_args":{"k":"`+big+`"}}],"from":{"email":"shop@example.com"},"subject":"x",`+
+			`"content":[{"type":"text/plain","value":"hi"}]}`))
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		require.Equal(t, "personalizations.1.custom_args", *decode(resp).Errors[0].Field)
+		resp = c.send("a@example.com", map[string]string{"k": big})
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		require.Equal(t, "custom_args", *decode(resp).Errors[0].Field)
 	})
 	t.Run("unknown path", func(t *testing.T) {
 		t.Parallel()
