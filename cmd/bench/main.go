@@ -12,6 +12,10 @@
 // benchmark fails or the run is interrupted.
 //
 //	go run ./cmd/bench [-only name] [-rows N]
+//
+// BENCH_SCALE=full runs the campaign benchmarks at the issue's sizes
+// (100,000 recipients sent, an estimate over 1,000,000 contacts) instead of
+// 20,000 each; -rows sizes the import and list benchmarks.
 package main
 
 import (
@@ -58,6 +62,12 @@ type result struct {
 	// Latency percentiles, for the benchmarks that time requests.
 	P50 float64 `json:"p50_ms,omitempty"`
 	P99 float64 `json:"p99_ms,omitempty"`
+	// Campaign benchmarks: their size, throughput and the process's peak
+	// resident set during the run (workers and API are not separate
+	// processes here, so one figure).
+	Recipients       int     `json:"recipients,omitempty"`
+	RecipientsPerSec float64 `json:"recipients_per_sec,omitempty"`
+	PeakRSSMB        float64 `json:"peak_rss_mb,omitempty"`
 }
 
 // env is what the benchmarks share: the database, an org and its owner, and
@@ -73,6 +83,9 @@ type env struct {
 	// imported is how many contacts the import benchmark created in the
 	// org; the list benchmark reuses them, or seeds its own when it is 0.
 	imported int
+	// campaignEmail and campaignEstimate size the campaign benchmarks
+	// (BENCH_SCALE).
+	campaignEmail, campaignEstimate int
 }
 
 type benchmark struct {
@@ -94,6 +107,8 @@ func run() error {
 		{"send_enqueue_rps", benchSendEnqueue},
 		{"chat_send_msgs_per_sec", benchChatSend},
 		{"webhook_ingest_events_per_sec", benchWebhookIngest},
+		{"campaign_email_100k_seconds", benchCampaignEmail},
+		{"campaign_estimate_ms", benchCampaignEstimate},
 	}
 	var names []string
 	for _, b := range benches {
@@ -112,6 +127,10 @@ func run() error {
 	}
 	if *rows < 1000 || *rows > contacts.MaxImportRows {
 		return fmt.Errorf("-rows must be between 1000 and %d", contacts.MaxImportRows)
+	}
+	campaignEmail, campaignEstimate, err := campaignSizes(os.Getenv("BENCH_SCALE"))
+	if err != nil {
+		return err
 	}
 
 	if *cpuProfile != "" {
@@ -166,7 +185,8 @@ func run() error {
 		return fmt.Errorf("parsing TEST_DATABASE_URL: %w", err)
 	}
 	dbURL.Path = "/" + name
-	e := &env{pool: pool, dbURL: dbURL.String(), jobs: jobs, logger: logger, rows: *rows}
+	e := &env{pool: pool, dbURL: dbURL.String(), jobs: jobs, logger: logger, rows: *rows,
+		campaignEmail: campaignEmail, campaignEstimate: campaignEstimate}
 	if err := e.createOrg(ctx); err != nil {
 		return err
 	}
