@@ -39,17 +39,23 @@ SELECT id FROM contact_groups WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
 
 -- name: EstimateAudience :many
 -- The estimate in one statement: a row per channel (grp 1: ord,
--- recipients and why the others were left out), a row per channel and
--- price key (grp 0: the recipients whose messages cost the same, with one
--- of their addresses for Go to find the country; see campaign_price_key),
--- and a total row (grp 3) with the contacts of the include groups after
--- dedupe, those excluded by group and those reachable on no selected
--- channel. In first_available mode a channel's reasons count the contacts
--- that got as far as it in the preference order (not those already
--- reached on an earlier channel).
+-- recipients and why the others were left out), a row per price key of
+-- the chosen WhatsApp recipients (grp 2: those whose messages cost the
+-- same, with one of their numbers for Go to find the country; see
+-- campaign_price_key; the other channels have one price each), and a total
+-- row (grp 3) with the contacts of the include groups after dedupe, those
+-- excluded by group and those reachable on no selected channel. In
+-- first_available mode a channel's reasons count the contacts that got as
+-- far as it in the preference order (not those already reached on an
+-- earlier channel).
+--
+-- The key is computed in a subquery kept apart (OFFSET 0): grouping by an
+-- expression over the contacts' numbers, the planner would take every
+-- number for a group and sort the whole audience; over a subquery's
+-- column it assumes few groups and hashes them (there are a handful).
 SELECT coalesce(a.channel, '')::text AS channel,
-       coalesce(k.price_key, '')::text AS price_key,
-       grouping(a.channel, k.price_key)::int AS grp,
+       coalesce(a.price_key, '')::text AS price_key,
+       grouping(a.channel, a.price_key)::int AS grp,
        count(*) FILTER (WHERE a.chosen) AS recipients,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'no_address' AND (@every::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS no_address,
        count(*) FILTER (WHERE NOT a.excluded AND a.verdict = 'opted_out' AND (@every::boolean OR a.first_ok IS NULL OR a.ord < a.first_ok)) AS opted_out,
@@ -58,9 +64,14 @@ SELECT coalesce(a.channel, '')::text AS channel,
        count(*) FILTER (WHERE a.ord = 1 AND a.excluded) AS excluded_by_group,
        count(*) FILTER (WHERE a.ord = 1 AND NOT a.excluded AND a.first_ok IS NULL) AS unreachable,
        coalesce(min(a.address) FILTER (WHERE a.chosen), '')::text AS sample_address
-FROM campaign_audience(@org_id, @include_group_ids::uuid[], @exclude_group_ids::uuid[], @channels::text[], @every::boolean) a
-CROSS JOIN LATERAL (SELECT CASE WHEN a.chosen THEN campaign_price_key(a.channel, a.address) END AS price_key) k
-GROUP BY GROUPING SETS ((a.channel), (a.channel, k.price_key), ());
+FROM (
+    SELECT au.excluded, au.channel, au.ord, au.address, au.verdict, au.first_ok, au.chosen,
+           CASE WHEN au.chosen AND au.channel = 'whatsapp' THEN campaign_price_key(au.channel, au.address) END AS price_key
+    FROM campaign_audience(@org_id, @include_group_ids::uuid[], @exclude_group_ids::uuid[], @channels::text[], @every::boolean)
+         AS au (contact_id, excluded, channel, ord, address, verdict, first_ok, chosen)
+    OFFSET 0
+) a
+GROUP BY GROUPING SETS ((a.channel), (a.price_key), ());
 
 -- name: MaterializeRecipients :execrows
 -- The start job's fan-out: every chosen row of the audience becomes a

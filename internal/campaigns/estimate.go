@@ -19,14 +19,6 @@ import (
 // and that is the category pricing bills it in.
 const WhatsAppCategory = "marketing"
 
-// category is the pricing category of a channel's campaign messages.
-func category(ch string) string {
-	if ch == "whatsapp" {
-		return WhatsAppCategory
-	}
-	return ""
-}
-
 // priceCountry is the country a WhatsApp number is priced in, from an
 // address of its price key's group (campaign_price_key: the calling code
 // and the next digit, or +1 and the area code). Within the North American
@@ -60,20 +52,21 @@ type priceGroup struct {
 	line         pricing.Line
 }
 
-// priceGroups turns the estimate's per-key rows into pricing lines.
+// priceGroups turns the estimate's rows into pricing lines: a line per
+// channel other than WhatsApp (one price each), and for WhatsApp a line
+// per price key, priced in the country of one of its numbers.
 func priceGroups(rows []dbsqlc.EstimateAudienceRow) []priceGroup {
 	var gs []priceGroup
 	for _, r := range rows {
-		if r.Grp != 0 || r.Recipients == 0 {
-			continue
+		switch {
+		case r.Recipients == 0:
+		case r.Grp == 1 && r.Channel != "whatsapp":
+			gs = append(gs, priceGroup{channel: r.Channel, line: pricing.Line{Channel: r.Channel, Count: r.Recipients}})
+		case r.Grp == 2 && r.PriceKey != "": // "": the rows of no WhatsApp recipient
+			gs = append(gs, priceGroup{channel: "whatsapp", key: r.PriceKey, line: pricing.Line{
+				Channel: "whatsapp", Category: WhatsAppCategory, Country: priceCountry(r.SampleAddress), Count: r.Recipients,
+			}})
 		}
-		country := ""
-		if r.Channel == "whatsapp" {
-			country = priceCountry(r.SampleAddress)
-		}
-		gs = append(gs, priceGroup{channel: r.Channel, key: r.PriceKey, line: pricing.Line{
-			Channel: r.Channel, Category: category(r.Channel), Country: country, Count: r.Recipients,
-		}})
 	}
 	return gs
 }
