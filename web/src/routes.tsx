@@ -4,6 +4,7 @@ import { RequireAuth } from './auth/RequireAuth';
 import { AppLayout } from './layout/AppLayout';
 import { LoginPage } from './pages/auth/LoginPage';
 import { SignupPage } from './pages/auth/SignupPage';
+import { CampaignFormPage } from './pages/campaigns/CampaignFormPage';
 import { CampaignPage } from './pages/campaigns/CampaignPage';
 import { CampaignsListPage } from './pages/campaigns/CampaignsListPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
@@ -77,7 +78,9 @@ export const routes: RouteObject[] = [
               page('/messaging/email-logs', 'Email log', <OutboundLogPage preset="email" />),
               page('/messaging/sandbox', 'Sandbox', <SandboxPage />),
               page('/messaging/campaigns', 'Campaigns', <CampaignsListPage />),
+              page('/messaging/campaigns/new', 'New campaign', <CampaignFormPage />),
               page('/messaging/campaigns/:id', 'Campaign', <CampaignPage />),
+              page('/messaging/campaigns/:id/edit', 'Edit campaign', <CampaignFormPage />),
               page('/inbound-logs', 'Inbound log', <InboundLogPage />),
               page('/suppression', 'Suppression', <SuppressionPage />),
               page('/webhooks', 'Webhook log', <WebhookLogPage />),
