@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { IconArrowLeft, IconDownload, IconPencil, IconPlayerPause, IconPlayerPlay, IconPlayerStop, IconRocket, IconTrash, IconUsers } from '@tabler/icons-react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { EmptyState } from '@/components/EmptyState';
@@ -113,8 +113,20 @@ function Recipients({ c }: { c: Campaign }) {
   const status = (params.get('status') || undefined) as RecipientStatus | undefined;
   const channel = (params.get('channel') || undefined) as Channel | undefined;
   const filters = useMemo(() => ({ status, channel }), [status, channel]);
-  const list = useRecipients(c.id, filters, isLive(c) || c.status === 'paused');
+  const list = useRecipients(c.id, filters);
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items ?? []) ?? [], [list.data]);
+  // The loaded pages are asked again whenever the campaign's counters or
+  // status move (the campaign itself polls while it runs): a recipient's
+  // row changes only with them, and the last change, as the campaign
+  // completes, is not missed.
+  const moved = `${c.status}:${Object.values(c.counters).join(',')}`;
+  const seen = useRef(moved);
+  useEffect(() => {
+    if (seen.current === moved) return;
+    seen.current = moved;
+    void list.refetch();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [moved]);
   const [exportError, setExportError] = useState<unknown>(null);
   const [exporting, setExporting] = useState(false);
   const setParam = (key: string, value: string | null) =>
@@ -187,7 +199,7 @@ function Recipients({ c }: { c: Campaign }) {
                 {rows.map((r) => (
                   <Table.Tr key={r.id} data-testid="recipient-row" data-status={r.status}>
                     <Table.Td pl="lg">
-                      <Anchor component={Link} to={PATHS.contact(r.contact_id)} size="sm" truncate maw={260} style={{ display: 'block' }}>
+                      <Anchor component={Link} to={PATHS.contact(r.contact_id)} size="sm" truncate maw={360} style={{ display: 'block' }}>
                         {r.address}
                       </Anchor>
                     </Table.Td>
@@ -327,7 +339,7 @@ export function CampaignPage() {
       {actionError != null && <ErrorAlert error={actionError} title="That didn't work" />}
 
       <Stack gap="md">
-        <SimpleGrid cols={{ base: 2, xs: 3, md: 6 }} spacing="sm" data-testid="kpis">
+        <SimpleGrid cols={{ base: 2, xs: 3, sm: 4, xl: 6 }} spacing="sm" data-testid="kpis">
           {KPIS.map((k) => (
             <KpiTile key={k.key} kpi={k} counters={c.counters} />
           ))}

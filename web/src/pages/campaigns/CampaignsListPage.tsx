@@ -60,8 +60,8 @@ function CampaignCard({ c }: { c: Campaign }) {
           return (
             <Tooltip key={k.key} label={k.help} multiline w={240}>
               <Stack gap={0} style={{ minWidth: 0 }}>
-                <Text size="10px" c="dimmed" fw={600} tt="uppercase" truncate>
-                  {k.label}
+                <Text size="xs" c="dimmed" truncate>
+                  {k.short ?? k.label}
                 </Text>
                 <Text fw={700} c={k.color && v > 0 ? `${k.color}.7` : undefined} data-testid={`card-${k.key}`}>
                   {formatNumber(v)}

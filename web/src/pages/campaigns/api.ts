@@ -32,13 +32,16 @@ export function useCampaigns(status: CampaignStatus | undefined) {
   });
 }
 
-/** One campaign, asked again every 3 s while it runs or waits for its time. */
+/**
+ * One campaign, asked again every 3 s while it runs, waits for its time or
+ * is paused (reports of messages sent before the pause still arrive).
+ */
 export function useCampaign(id: string | undefined) {
   return useQuery({
     queryKey: ckeys.one(id ?? ''),
     queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}', { params: { path: { id: id! } } })),
     enabled: !!id,
-    refetchInterval: (q) => (isLive(q.state.data) ? LIVE_INTERVAL : false),
+    refetchInterval: (q) => (isLive(q.state.data) || q.state.data?.status === 'paused' ? LIVE_INTERVAL : false),
   });
 }
 
@@ -59,8 +62,8 @@ export interface RecipientFilters {
   channel?: Channel;
 }
 
-/** A campaign's recipients in keyset pages; the loaded pages refresh with the campaign while it runs. */
-export function useRecipients(id: string, f: RecipientFilters, live: boolean) {
+/** A campaign's recipients in keyset pages (the page refetches them when the campaign's counters move). */
+export function useRecipients(id: string, f: RecipientFilters) {
   return useInfiniteQuery({
     queryKey: ckeys.recipients(id, f),
     queryFn: ({ pageParam }) =>
@@ -75,7 +78,6 @@ export function useRecipients(id: string, f: RecipientFilters, live: boolean) {
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor || undefined,
     placeholderData: keepPreviousData,
-    refetchInterval: live ? LIVE_INTERVAL : false,
   });
 }
 

@@ -63,6 +63,8 @@ export function isLive(c: Pick<Campaign, 'status'> | undefined): boolean {
 export interface Kpi {
   key: string;
   label: string;
+  /** A shorter label, for the list's cards. */
+  short?: string;
   help: string;
   value: (c: Counters) => number;
   color?: string;
@@ -73,7 +75,7 @@ export const KPIS: Kpi[] = [
   { key: 'targeted', label: 'Targeted', value: (c) => c.targeted, help: 'Recipients written when the campaign started: one per contact and channel sent to, after groups, exclusions, suppression, consent and dedupe.' },
   { key: 'sent', label: 'Sent', value: (c) => c.sent, color: 'blue', help: 'Recipients whose message the provider accepted. A recipient stays counted here as it moves on to delivered, opened or read.' },
   { key: 'delivered', label: 'Delivered', value: (c) => c.delivered, color: 'teal', help: 'Recipients the provider reported delivered (counted once, from the first delivery report).' },
-  { key: 'opened', label: 'Opened / read', value: (c) => c.opened + c.read, color: 'green', help: 'Email recipients who opened the message (first open) plus chat recipients who read it.' },
+  { key: 'opened', label: 'Opened / read', short: 'Opened', value: (c) => c.opened + c.read, color: 'green', help: 'Email recipients who opened the message (first open) plus chat recipients who read it.' },
   { key: 'failed', label: 'Failed', value: (c) => c.failed, color: 'red', help: 'Recipients whose message could not be sent or delivered: refused by the provider, dropped or undelivered.' },
   { key: 'queued', label: 'Queued', value: (c) => c.queued, color: 'gray', help: 'Recipients waiting to be sent right now; falls as they are sent, fail or are cancelled.' },
   { key: 'clicked', label: 'Clicked', value: (c) => c.clicked, color: 'lime', help: 'Email recipients who clicked a link (first click only).' },
