@@ -211,8 +211,10 @@ function Recipients({ c }: { c: Campaign }) {
                     </Table.Td>
                     <Table.Td>
                       <Group gap={6} wrap="nowrap">
-                        <Text size="sm">{r.last_event ? statusMeta(r.last_event).label : '—'}</Text>
-                        <When at={r.last_event_at} size="xs" />
+                        <Text size="sm" c={r.last_event ? undefined : 'dimmed'}>
+                          {r.last_event ? statusMeta(r.last_event).label : '—'}
+                        </Text>
+                        {r.last_event_at && <When at={r.last_event_at} size="xs" />}
                       </Group>
                     </Table.Td>
                     <Table.Td pr="lg">

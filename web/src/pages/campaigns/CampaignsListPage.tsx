@@ -223,7 +223,7 @@ export function CampaignsListPage() {
         />
       </Group>
       {list.isPending ? (
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }}>
           {[0, 1, 2].map((i) => (
             <Skeleton key={i} h={170} radius="md" />
           ))}
@@ -255,7 +255,7 @@ export function CampaignsListPage() {
       ) : (
         <>
           {view === 'cards' ? (
-            <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} data-testid="campaign-cards">
+            <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }} data-testid="campaign-cards">
               {rows.map((c) => (
                 <CampaignCard key={c.id} c={c} />
               ))}
