@@ -206,6 +206,8 @@ test.describe('campaigns', () => {
     await login(page, DEMO.email, DEMO.password);
     await page.goto(`/messaging/campaigns/${id}`);
     await expect(page.getByTestId('campaign-status')).toHaveAttribute('data-status', 'draft');
+    // A draft shows what it would send, counted now.
+    await expect(page.getByTestId('estimate').getByTestId('estimate-recipients')).toHaveText('12');
     await still(page, 'campaigns-detail-draft');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Start this campaign?' });

@@ -11,9 +11,9 @@ import { atLeast } from '@/lib/roles';
 import { downloadAuthed, useGroups } from '@/pages/contacts/api';
 import { CHANNEL_OPTIONS, type Channel, PATHS, statusMeta } from '@/pages/messages/model';
 import { ChannelLabel, StatusBadge, When } from '@/pages/messages/parts';
-import { type Action, recipientsCsvPath, useCampaign, useCampaignAction, useDeleteCampaign, useRecipients } from './api';
+import { type Action, recipientsCsvPath, useCampaign, useCampaignAction, useDeleteCampaign, useRecipients, useSavedEstimate } from './api';
 import { addSample, type Campaign, CPATHS, formatInZone, isLive, KPIS, rates, RECIPIENT_STATUSES, type RecipientStatus, type Sample } from './model';
-import { CampaignProgress, CampaignStatusBadge, KpiTile, RateChart } from './parts';
+import { CampaignProgress, CampaignStatusBadge, EstimatePanel, KpiTile, RateChart } from './parts';
 import { StartDialog } from './StartDialog';
 
 const RECIPIENT_STATUS_OPTIONS = RECIPIENT_STATUSES.map((value) => ({ value, label: statusMeta(value).label }));
@@ -341,30 +341,7 @@ export function CampaignPage() {
       {actionError != null && <ErrorAlert error={actionError} title="That didn't work" />}
 
       <Stack gap="md">
-        <SimpleGrid cols={{ base: 2, xs: 3, sm: 4, xl: 6 }} spacing="sm" data-testid="kpis">
-          {KPIS.map((k) => (
-            <KpiTile key={k.key} kpi={k} counters={c.counters} />
-          ))}
-        </SimpleGrid>
-        <Card withBorder>
-          <Group justify="space-between" mb={8}>
-            <Text fw={600}>Progress</Text>
-            <Group gap="md">
-              <Legend color="teal" label="Delivered" />
-              <Legend color="blue" label="Sent" />
-              <Legend color="red" label="Failed" />
-            </Group>
-          </Group>
-          <CampaignProgress counters={c.counters} />
-          <Text size="xs" c="dimmed" mt={6}>
-            {c.counters.targeted
-              ? `${formatNumber(c.counters.targeted - c.counters.queued)} of ${formatNumber(c.counters.targeted)} processed · ${formatNumber(c.counters.queued)} queued`
-              : c.status === 'running'
-                ? 'Writing the recipients…'
-                : 'Recipients are written when the campaign starts.'}
-          </Text>
-        </Card>
-        {(isLive(c) || c.status === 'paused') && c.materialized_at && <SendRate c={c} readAt={campaign.dataUpdatedAt} />}
+        {c.status === 'draft' ? <DraftEstimate id={c.id} /> : <Running c={c} readAt={campaign.dataUpdatedAt} />}
         <Summary c={c} />
         <Recipients c={c} />
       </Stack>
@@ -393,6 +370,44 @@ export function CampaignPage() {
       >
         <Text size="sm">The draft “{c.name}” is deleted. Nothing was sent.</Text>
       </ConfirmDialog>
+    </>
+  );
+}
+
+/** What a draft would send, counted now. */
+function DraftEstimate({ id }: { id: string }) {
+  const estimate = useSavedEstimate(id, true);
+  return <EstimatePanel estimate={estimate.data} loading={estimate.isFetching} error={estimate.error} incomplete={false} />;
+}
+
+/** The KPIs, progress and send rate of a started campaign. */
+function Running({ c, readAt }: { c: Campaign; readAt: number }) {
+  return (
+    <>
+      <SimpleGrid cols={{ base: 2, xs: 3, sm: 4, xl: 6 }} spacing="sm" data-testid="kpis">
+        {KPIS.map((k) => (
+          <KpiTile key={k.key} kpi={k} counters={c.counters} />
+        ))}
+      </SimpleGrid>
+      <Card withBorder>
+        <Group justify="space-between" mb={8}>
+          <Text fw={600}>Progress</Text>
+          <Group gap="md">
+            <Legend color="teal" label="Delivered" />
+            <Legend color="blue" label="Sent" />
+            <Legend color="red" label="Failed" />
+          </Group>
+        </Group>
+        <CampaignProgress counters={c.counters} />
+        <Text size="xs" c="dimmed" mt={6}>
+          {c.counters.targeted
+            ? `${formatNumber(c.counters.targeted - c.counters.queued)} of ${formatNumber(c.counters.targeted)} processed · ${formatNumber(c.counters.queued)} queued`
+            : c.status === 'running'
+              ? 'Writing the recipients…'
+              : 'Recipients are written when the campaign starts.'}
+        </Text>
+      </Card>
+      {(isLive(c) || c.status === 'paused') && c.materialized_at && <SendRate c={c} readAt={readAt} />}
     </>
   );
 }

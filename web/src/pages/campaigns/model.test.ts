@@ -99,6 +99,8 @@ describe('estimate formatting', () => {
   it('formats micros, keeping sub-cent prices readable', () => {
     expect(formatMoney(1_234_567, 'USD', 'en-US')).toBe('$1.23');
     expect(formatMoney(600, 'USD', 'en-US')).toBe('$0.0006');
+    expect(formatMoney(10_800, 'USD', 'en-US')).toBe('$0.0108');
+    expect(formatMoney(500_000, 'USD', 'en-US')).toBe('$0.50');
     expect(formatMoney(0, 'EUR', 'en-US')).toBe('€0.00');
     expect(formatMoney(2_500_000, 'XXX-not-a-currency', 'en-US')).toBe('2.50 XXX-not-a-currency');
   });

@@ -113,8 +113,8 @@ export function progress(c: Counters): { done: number; delivered: number; failed
 /** Money given in millionths of the currency, e.g. 1234567 USD → "$1.23". */
 export function formatMoney(micros: number, currency: string, locale?: string): string {
   const value = micros / 1_000_000;
-  // Sub-cent unit prices (an email costs $0.0006) would read as $0.00.
-  const digits = value !== 0 && Math.abs(value) < 0.01 ? 4 : 2;
+  // Below one unit, cents are not enough: an email costs $0.0006, twelve $0.0108.
+  const digits = Math.abs(value) < 1 ? 4 : 2;
   try {
     return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: digits }).format(value);
   } catch {

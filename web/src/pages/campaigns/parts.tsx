@@ -146,7 +146,8 @@ export function EstimateBody({ estimate: e }: { estimate: Estimate }) {
                     {x.label}
                   </Table.Td>
                   <Table.Td ta="right" c={x.count > 0 ? 'orange.8' : 'dimmed'}>
-                    −{formatNumber(x.count)}
+                    {x.count > 0 ? '−' : ''}
+                    {formatNumber(x.count)}
                   </Table.Td>
                 </Table.Tr>
               ))}
