@@ -19,9 +19,14 @@ help: ## list the targets
 build: web ## build the SPA, then bin/api, bin/worker and bin/scheduler
 	$(GO) build -o bin/ ./cmd/...
 
+# A node_modules that is a symlink is another checkout's install (worktrees
+# share one): npm ci would follow the link and empty the shared directory, and
+# a fresh worktree's package-lock.json is always newer than it. Leave it be.
 web-deps: ## install the SPA's npm packages when node_modules is missing or stale
 	@cd web; \
-	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	if [ -L node_modules ]; then \
+		:; \
+	elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
 		$(NPM) ci --no-audit --no-fund; \
 		touch node_modules; \
 	fi

@@ -13,7 +13,7 @@ export default function globalTeardown() {
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   ) as Record<string, string>;
 
-  for (const key of ['E2E_WORKER_PID', 'E2E_API_PID']) {
+  for (const key of ['E2E_WORKER_PID', 'E2E_SCHEDULER_PID', 'E2E_API_PID']) {
     const pid = Number(env[key]);
     if (!pid) continue;
     try {

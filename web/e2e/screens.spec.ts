@@ -2,7 +2,6 @@ import { expect, test } from '@playwright/test';
 import { DEMO, login, shot } from './helpers';
 
 const SECTIONS: [string, string][] = [
-  ['/messaging/campaigns', 'messaging-campaigns'],
   ['/assistant', 'assistant'],
   ['/bookings', 'bookings'],
   ['/monitoring', 'monitoring'],

@@ -4,7 +4,9 @@
 #
 #   1. creates sbtest_e2e_<random> on TEST_DATABASE_URL's server
 #   2. bin/api migrate, bin/api seed (demo@ and ops@ logins)
-#   3. bin/worker in the background, then execs bin/api on 127.0.0.1:18080
+#   3. bin/worker and bin/scheduler in the background, then execs bin/api on
+#      127.0.0.1:18080 (the scheduler is River's leader: without it jobs
+#      inserted for later, such as a throttled campaign's batches, never run)
 #
 # Build first: `go build -o bin/ ./cmd/...` (with web/dist built, since the
 # API embeds it). E2E_PORT moves the port.
@@ -17,7 +19,7 @@ admin_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmo
 state="$here/.state"
 mkdir -p "$state"
 
-for bin in api worker; do
+for bin in api worker scheduler; do
   [[ -x "$repo/bin/$bin" ]] || { echo "e2e: $repo/bin/$bin is missing; run 'go build -o bin/ ./cmd/...' in $repo" >&2; exit 1; }
 done
 
@@ -54,5 +56,7 @@ timeout 60 ./bin/api seed >&2
 
 ./bin/worker >"$data_dir/worker.log" 2>&1 &
 echo "E2E_WORKER_PID=$!" >> "$state/server.env"
+./bin/scheduler >"$data_dir/scheduler.log" 2>&1 &
+echo "E2E_SCHEDULER_PID=$!" >> "$state/server.env"
 
 exec ./bin/api

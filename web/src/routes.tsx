@@ -4,6 +4,9 @@ import { RequireAuth } from './auth/RequireAuth';
 import { AppLayout } from './layout/AppLayout';
 import { LoginPage } from './pages/auth/LoginPage';
 import { SignupPage } from './pages/auth/SignupPage';
+import { CampaignFormPage } from './pages/campaigns/CampaignFormPage';
+import { CampaignPage } from './pages/campaigns/CampaignPage';
+import { CampaignsListPage } from './pages/campaigns/CampaignsListPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { ContactsPage } from './pages/contacts/ContactsPage';
@@ -44,7 +47,7 @@ const page = (path: string, title: string, element: ReactNode): RouteObject => (
 });
 
 /** Sections of the navigation the messaging pages fill (no longer "coming soon"). */
-const MESSAGING_PAGES = ['/messaging/send', '/messaging/outbound-logs', '/messaging/email-logs', '/inbound-logs'];
+const MESSAGING_PAGES = ['/messaging/send', '/messaging/campaigns', '/messaging/outbound-logs', '/messaging/email-logs', '/inbound-logs'];
 
 /** The app's routes; everything but the auth pages sits behind the guard. */
 export const routes: RouteObject[] = [
@@ -74,6 +77,10 @@ export const routes: RouteObject[] = [
               page('/messaging/outbound-logs/:id', 'Message', <MessagePage />),
               page('/messaging/email-logs', 'Email log', <OutboundLogPage preset="email" />),
               page('/messaging/sandbox', 'Sandbox', <SandboxPage />),
+              page('/messaging/campaigns', 'Campaigns', <CampaignsListPage />),
+              page('/messaging/campaigns/new', 'New campaign', <CampaignFormPage />),
+              page('/messaging/campaigns/:id', 'Campaign', <CampaignPage />),
+              page('/messaging/campaigns/:id/edit', 'Edit campaign', <CampaignFormPage />),
               page('/inbound-logs', 'Inbound log', <InboundLogPage />),
               page('/suppression', 'Suppression', <SuppressionPage />),
               page('/webhooks', 'Webhook log', <WebhookLogPage />),
