@@ -13,7 +13,7 @@ import { CHANNEL_OPTIONS, type Channel, PATHS, statusMeta } from '@/pages/messag
 import { ChannelLabel, StatusBadge, When } from '@/pages/messages/parts';
 import { type Action, recipientsCsvPath, useCampaign, useCampaignAction, useDeleteCampaign, useRecipients, useSavedEstimate } from './api';
 import { addSample, type Campaign, CPATHS, formatInZone, isLive, KPIS, rates, RECIPIENT_STATUSES, type RecipientStatus, type Sample } from './model';
-import { CampaignProgress, CampaignStatusBadge, EstimatePanel, KpiTile, RateChart } from './parts';
+import { CampaignProgress, CampaignStatusBadge, CostTile, EstimatePanel, KpiTile, RateChart } from './parts';
 import { StartDialog } from './StartDialog';
 
 const RECIPIENT_STATUS_OPTIONS = RECIPIENT_STATUSES.map((value) => ({ value, label: statusMeta(value).label }));
@@ -388,6 +388,7 @@ function Running({ c, readAt }: { c: Campaign; readAt: number }) {
         {KPIS.map((k) => (
           <KpiTile key={k.key} kpi={k} counters={c.counters} />
         ))}
+        <CostTile counters={c.counters} />
       </SimpleGrid>
       <Card withBorder>
         <Group justify="space-between" mb={8}>

@@ -19,7 +19,7 @@ import {
   zonedLocal,
 } from './model';
 
-const counters = { targeted: 0, queued: 0, sent: 0, delivered: 0, opened: 0, read: 0, clicked: 0, bounced: 0, spam: 0, failed: 0, unsubscribed: 0, cancelled: 0 };
+const counters = { targeted: 0, queued: 0, sent: 0, delivered: 0, opened: 0, read: 0, clicked: 0, bounced: 0, spam: 0, failed: 0, unsubscribed: 0, cancelled: 0, cost_micros: 0, currency: 'USD' };
 
 const filled: FormValues = {
   ...EMPTY_FORM,
@@ -106,7 +106,7 @@ describe('estimate formatting', () => {
   });
 
   it('lists every exclusion reason of a channel, zeros included', () => {
-    const ch: ChannelEstimate = { channel: 'whatsapp', recipients: 10, no_address: 3, opted_out: 2, suppressed: 0, currency: 'USD', unit_price_micros: 1, cost_micros: 10 };
+    const ch: ChannelEstimate = { channel: 'whatsapp', recipients: 10, no_address: 3, opted_out: 2, suppressed: 0, currency: 'USD', unit_price_micros: 1, cost_micros: 10, unpriced: 0 };
     expect(exclusions(ch).map((x) => [x.key, x.label, x.count])).toEqual([
       ['suppressed', 'Suppressed', 0],
       ['opted_out', 'Opted out', 2],

@@ -19,6 +19,25 @@ export function CampaignStatusBadge({ status, size = 'sm' }: { status: CampaignS
 }
 
 /** One KPI: a big number, its share of targeted, and how it is counted on hover. */
+/** What the campaign has cost so far, from the price each recipient was given at start. */
+export function CostTile({ counters }: { counters: Counters }) {
+  return (
+    <Paper withBorder radius="md" p="md" data-testid="kpi-cost" data-value={counters.cost_micros}>
+      <Group gap={4} wrap="nowrap">
+        <Text size="xs" c="dimmed" fw={600} tt="uppercase" style={{ letterSpacing: 0.3 }} truncate>
+          Cost so far
+        </Text>
+        <Tooltip label="Sent recipients times the price each was given when the campaign started (Settings → Pricing). Failed and cancelled recipients cost nothing." multiline w={260} withArrow>
+          <IconInfoCircle size={14} color="var(--mantine-color-gray-5)" aria-label="How cost so far is counted" style={{ flex: 'none', cursor: 'help' }} />
+        </Tooltip>
+      </Group>
+      <Text fz={26} fw={700} data-testid="kpi-cost-value">
+        {formatMoney(counters.cost_micros, counters.currency)}
+      </Text>
+    </Paper>
+  );
+}
+
 export function KpiTile({ kpi, counters, compact = false }: { kpi: Kpi; counters: Counters; compact?: boolean }) {
   const value = kpi.value(counters);
   const share = kpi.key === 'targeted' ? null : percent(value, counters.targeted);
