@@ -599,3 +599,45 @@ func TestSweepReleasesOrphans(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
+
+// TestLastEventWhenTheWebhookBeatsTheSend: SendGrid stamps events to the
+// second, the send is recorded to the microsecond; a delivery recorded
+// before its send (a webhook faster than a busy worker) stays the last
+// event, as it does when recorded after.
+func TestLastEventWhenTheWebhookBeatsTheSend(t *testing.T) {
+	t.Parallel()
+	bd := setup(t)
+	ctx := context.Background()
+	fx := newAudience(t, bd)
+	actor := uuid.NullUUID{UUID: fx.userID, Valid: true}
+	now := time.Now()
+	c, err := Create(ctx, bd.pool, fx.orgID, actor, Input{Name: "Race", Audience: fx.audience(DeliveryFirstAvailable)}, now)
+	require.NoError(t, err)
+	_, err = Start(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, actor, StartRequest{}, now)
+	require.NoError(t, err)
+	require.NoError(t, Materialize(ctx, bd.pool, bd.jobs, fx.orgID, c.ID, now))
+	ids := recipientIDs(t, bd, c.ID)
+	require.GreaterOrEqual(t, len(ids), 2)
+	second := now.Truncate(time.Second)
+	sentAt := second.Add(500 * time.Millisecond)
+
+	// In order: sent, then the delivery stamped in the same second.
+	_, err = ApplyEvents(ctx, bd.pool, fx.orgID, []Event{{RecipientID: ids[0], Status: "sent", OccurredAt: sentAt}})
+	require.NoError(t, err)
+	_, err = ApplyEvents(ctx, bd.pool, fx.orgID, []Event{{RecipientID: ids[0], Status: "delivered", OccurredAt: second}})
+	require.NoError(t, err)
+	// The webhook first.
+	_, err = ApplyEvents(ctx, bd.pool, fx.orgID, []Event{{RecipientID: ids[1], Status: "delivered", OccurredAt: second}})
+	require.NoError(t, err)
+	_, err = ApplyEvents(ctx, bd.pool, fx.orgID, []Event{{RecipientID: ids[1], Status: "sent", OccurredAt: sentAt}})
+	require.NoError(t, err)
+	// A later second wins whatever its rank.
+	_, err = ApplyEvents(ctx, bd.pool, fx.orgID, []Event{{RecipientID: ids[0], Status: "sent", OccurredAt: second.Add(2 * time.Second)}})
+	require.NoError(t, err)
+
+	var first, other string
+	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT last_event FROM campaign_recipients WHERE id = $1`, ids[0]).Scan(&first))
+	require.NoError(t, bd.pool.QueryRow(ctx, `SELECT last_event FROM campaign_recipients WHERE id = $1`, ids[1]).Scan(&other))
+	require.Equal(t, "sent", first, "a later second is the last event")
+	require.Equal(t, "delivered", other)
+}

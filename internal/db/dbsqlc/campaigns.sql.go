@@ -61,9 +61,14 @@ WITH ev AS (
                                AND a.best IN ('failed', 'bounced', 'undelivered', 'spam') THEN a.best_code ELSE r.error_code END,
         error = CASE WHEN campaign_recipient_rank(a.best) > campaign_recipient_rank(o.status)
                           AND a.best IN ('failed', 'bounced', 'undelivered', 'spam') THEN a.best_reason ELSE r.error END,
-        -- Compared to the second: a SendGrid event stamped in the second
-        -- of the send (recorded to the microsecond) comes after it.
-        last_event = CASE WHEN r.last_event_at IS NULL OR a.last_at >= date_trunc('second', r.last_event_at)
+        -- Compared to the second, and within a second the furthest along
+        -- is the last: a SendGrid event stamped in the second of the send
+        -- (recorded to the microsecond) comes after it, whichever of the
+        -- two is recorded first (a webhook can beat a busy worker).
+        last_event = CASE WHEN r.last_event_at IS NULL
+                               OR date_trunc('second', a.last_at) > date_trunc('second', r.last_event_at)
+                               OR (date_trunc('second', a.last_at) = date_trunc('second', r.last_event_at)
+                                   AND campaign_recipient_rank(a.last_event) >= campaign_recipient_rank(r.last_event))
                           THEN a.last_event ELSE r.last_event END,
         last_event_at = greatest(r.last_event_at, a.last_at),
         updated_at = now()
