@@ -27,8 +27,10 @@ test('every section of the navigation opens', async ({ page }) => {
   await page.getByTestId('user-menu').click();
   await shot(page, 'user-menu');
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'Notifications' }).click();
-  await expect(page.getByText("You're all caught up")).toBeVisible();
+  // The demo owner may have notifications by now (a campaign another spec
+  // ran completes and tells its creator): the dropdown opens either way.
+  await page.getByTestId('notification-bell').click();
+  await expect(page.getByTestId('notification-dropdown')).toBeVisible();
   await shot(page, 'notifications-popover');
 });
 
